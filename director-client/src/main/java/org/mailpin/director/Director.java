@@ -1,0 +1,48 @@
+package org.mailpin.director;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Decides which backend serves a user. Every gateway node holds one; nodes share the state, so
+ * all nodes return the same backend for a user.
+ *
+ * <p>Methods that take a user expect it already normalized by {@link #normalizer()}.
+ */
+public interface Director extends AutoCloseable {
+
+    /**
+     * Returns the user's assignment, creating it from the ring when the user has none (or it
+     * expired, or its backend is gone or down), and records activity so it does not expire.
+     * Two nodes calling this at once for a new user get the same assignment.
+     *
+     * @throws NoBackendAvailableException when a new assignment is needed and the ring is empty
+     */
+    Assignment assign(String user);
+
+    /** Returns the user's current assignment without creating or refreshing one. */
+    Optional<Assignment> find(String user);
+
+    /** Returns the backend the ring picks for the user now, ignoring any sticky assignment. */
+    Optional<Backend> ringChoice(String user);
+
+    /** Returns every known backend, in id order. */
+    List<Backend> backends();
+
+    Optional<Backend> backend(String id);
+
+    /** How long an assignment lives after the user's last activity. */
+    Duration userExpire();
+
+    UsernameNormalizer normalizer();
+
+    /** Name of this node, recorded in the assignments it creates. */
+    String nodeName();
+
+    /** Live web sessions, shared by all nodes. */
+    WebSessions webSessions();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,20 @@
+package org.mailpin.director;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Live web sessions, shared by all gateway nodes. */
+public interface WebSessions {
+
+    void put(WebSession session);
+
+    Optional<WebSession> find(String id);
+
+    /** Records a request; writes at most once per refresh interval per session. */
+    void touch(WebSession session);
+
+    void remove(String id);
+
+    /** Returns every live session, newest first. */
+    List<WebSession> list();
+}
