@@ -43,6 +43,9 @@ public interface Director extends AutoCloseable {
     /** Live web sessions, shared by all nodes. */
     WebSessions webSessions();
 
+    /** Login pages issued by Roundcube instances, shared by all nodes. */
+    LoginTokens loginTokens();
+
     @Override
     void close();
 }

@@ -13,6 +13,7 @@ import org.mailpin.director.AssignmentReason;
 import org.mailpin.director.Backend;
 import org.mailpin.director.Director;
 import org.mailpin.director.DirectorSettings;
+import org.mailpin.director.LoginTokens;
 import org.mailpin.director.NoBackendAvailableException;
 import org.mailpin.director.UsernameNormalizer;
 import org.mailpin.director.WebSessions;
@@ -51,6 +52,7 @@ public final class HazelcastDirector implements Director {
     private final IMap<String, String> assignments;
     private final IMap<String, String> backendMap;
     private final HazelcastWebSessions webSessions;
+    private final HazelcastLoginTokens loginTokens;
     private final Duration touchInterval;
     private final UUID backendListener;
     private volatile Snapshot snapshot;
@@ -63,6 +65,7 @@ public final class HazelcastDirector implements Director {
         this.backendMap = hazelcast.getMap(MapNames.BACKENDS);
         this.webSessions = new HazelcastWebSessions(hazelcast.getMap(MapNames.WEB_SESSIONS), clock,
                 refreshInterval(settings.webSessionIdle()));
+        this.loginTokens = new HazelcastLoginTokens(hazelcast.getMap(MapNames.LOGIN_TOKENS));
         this.touchInterval = refreshInterval(settings.userExpire());
 
         this.backendListener = backendMap.addEntryListener(new BackendListener(), false);
@@ -180,6 +183,11 @@ public final class HazelcastDirector implements Director {
     @Override
     public WebSessions webSessions() {
         return webSessions;
+    }
+
+    @Override
+    public LoginTokens loginTokens() {
+        return loginTokens;
     }
 
     /** Returns the Hazelcast instance, for the gateway's cluster status only. */

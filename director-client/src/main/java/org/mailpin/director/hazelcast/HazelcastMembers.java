@@ -20,6 +20,9 @@ public final class HazelcastMembers {
     // itself from the stored last activity, so the map may keep an entry a little longer.
     private static final Duration EXPIRY_MARGIN = Duration.ofMinutes(5);
 
+    // A login page older than this must be reloaded before its form is accepted across instances.
+    static final Duration LOGIN_PAGE_LIFETIME = Duration.ofHours(2);
+
     private HazelcastMembers() {
     }
 
@@ -59,6 +62,9 @@ public final class HazelcastMembers {
         config.addMapConfig(new MapConfig(MapNames.WEB_SESSIONS)
                 .setBackupCount(1)
                 .setMaxIdleSeconds(seconds(webSessionIdle)));
+        config.addMapConfig(new MapConfig(MapNames.LOGIN_TOKENS)
+                .setBackupCount(1)
+                .setTimeToLiveSeconds(seconds(LOGIN_PAGE_LIFETIME)));
         config.addMapConfig(new MapConfig(MapNames.BACKENDS)
                 .setBackupCount(1)
                 .setMaxIdleSeconds(0));

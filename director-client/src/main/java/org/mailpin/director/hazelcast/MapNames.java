@@ -10,6 +10,9 @@ public final class MapNames {
     /** web session id to encoded web session. */
     public static final String WEB_SESSIONS = "mailpin.web-sessions";
 
+    /** Roundcube session cookie to the instance and token of the login page it was issued with. */
+    public static final String LOGIN_TOKENS = "mailpin.login-tokens";
+
     private MapNames() {
     }
 }

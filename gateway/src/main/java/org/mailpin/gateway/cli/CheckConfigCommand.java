@@ -1,0 +1,35 @@
+package org.mailpin.gateway.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.mailpin.gateway.Secrets;
+import org.mailpin.gateway.config.ConfigException;
+import org.mailpin.gateway.config.ConfigLoader;
+import org.mailpin.gateway.config.GatewayConfig;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** Validates a config file, including that its secret files are readable, without starting anything. */
+@Command(name = "check-config", mixinStandardHelpOptions = true, description = "Validate a config file without starting.")
+final class CheckConfigCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "FILE", description = "YAML config file")
+    Path config;
+
+    @Override
+    public Integer call() {
+        try {
+            GatewayConfig loaded = ConfigLoader.load(config);
+            Secrets.read(loaded.web().secretFile(), "web.secret-file");
+            Secrets.read(loaded.admin().tokenFile(), "admin.token-file");
+            System.out.println(config + ": OK (" + loaded.backends().size() + " backends, "
+                    + loaded.web().roundcube().size() + " Roundcube instances)");
+            return 0;
+        } catch (ConfigException e) {
+            System.err.println("mailpin: config error: " + e.getMessage());
+            return MailpinCommand.EXIT_CONFIG;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.mailpin.gateway.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.mailpin.director.Backend;
+
+/**
+ * The whole gateway configuration, validated. Built by {@link ConfigLoader} from one YAML file;
+ * records here hold no secrets, only the paths of the files that contain them.
+ */
+public record GatewayConfig(String node, DirectorSection director, List<Backend> backends, WebSection web,
+                            AdminSection admin, ClusterSection cluster, Path source) {
+
+    /**
+     * @param userExpire     how long a user stays on a backend after the last activity
+     * @param lowercase      ASCII-lowercase usernames
+     * @param defaultDomain  appended to usernames without {@code @}, or null
+     * @param hashFormat     ring key format, as Dovecot's {@code director_username_hash}
+     */
+    public record DirectorSection(Duration userExpire, boolean lowercase, String defaultDomain, String hashFormat) {
+    }
+
+    /**
+     * @param listenHost      address of the public HTTP listener
+     * @param listenPort      port of the public HTTP listener
+     * @param prefix          public path prefix, starting and ending with {@code /}
+     * @param publicHosts     Host header values the gateway answers to ({@code host:port} or {@code host})
+     * @param secretFile      file holding the secret shared with the Roundcube plugin
+     * @param sharedSessions  true when all Roundcube instances share one database and session store
+     * @param maxBodySize     largest request body in bytes; larger gets 413
+     * @param sessionIdle     how long a pinned web session lives without a request
+     * @param sessionCookie   name of Roundcube's session cookie ({@code session_name})
+     * @param proxyTimeout    how long one proxied request may take before 504
+     * @param roundcube       the Roundcube instances, in preference order
+     */
+    public record WebSection(String listenHost, int listenPort, String prefix, List<String> publicHosts,
+                             Path secretFile, boolean sharedSessions, long maxBodySize, Duration sessionIdle,
+                             String sessionCookie, Duration proxyTimeout, List<RoundcubeInstance> roundcube) {
+    }
+
+    /** A Roundcube instance behind the gateway. */
+    public record RoundcubeInstance(String id, java.net.URI url) {
+    }
+
+    /**
+     * @param listenHost  address of the admin listener; loopback unless the operator changes it
+     * @param listenPort  port of the admin listener
+     * @param tokenFile   file holding the bearer token
+     */
+    public record AdminSection(String listenHost, int listenPort, Path tokenFile) {
+    }
+
+    /**
+     * @param name        Hazelcast cluster name
+     * @param bindAddress this node's cluster address
+     * @param port        this node's cluster port
+     * @param members     peers as host or host:port
+     */
+    public record ClusterSection(String name, String bindAddress, int port, List<String> members) {
+    }
+}

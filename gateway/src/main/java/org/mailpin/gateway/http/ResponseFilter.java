@@ -1,0 +1,216 @@
+package org.mailpin.gateway.http;
+
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.mailpin.director.Backend;
+import org.mailpin.director.Director;
+import org.mailpin.director.LoginTokens;
+import org.mailpin.director.WebSession;
+import org.mailpin.gateway.config.GatewayConfig.WebSection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.ResponseCommitListener;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+
+/**
+ * Runs just before a proxied response goes to the browser: records the login page's token, sets
+ * or clears the pin cookie, keeps redirects and cookies inside the public prefix, and removes
+ * every {@code X-Mailpin-*} header the plugin sent for the gateway.
+ */
+final class ResponseFilter implements ResponseCommitListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ResponseFilter.class);
+
+    static final HttpString REQUEST_TOKEN = new HttpString("X-Mailpin-Request-Token");
+    static final HttpString LOGIN_RESULT = new HttpString("X-Mailpin-Login");
+    static final HttpString LOGIN_ERROR = new HttpString("X-Mailpin-Login-Error");
+
+    /** A login in flight. */
+    record Login(String user, Backend backend, String instance, String clientIp) {
+    }
+
+    /** What the request was: its pin, a login, a logout. */
+    record Context(GatewayHandler.PinState pin, Login login, boolean logout) {
+    }
+
+    private final WebSection web;
+    private final Director director;
+    private final PinCookie pins;
+    private final InstantSource clock;
+    private final String instance;
+    private final Context context;
+
+    ResponseFilter(WebSection web, Director director, PinCookie pins, InstantSource clock, String instance,
+                   Context context) {
+        this.web = web;
+        this.director = director;
+        this.pins = pins;
+        this.clock = clock;
+        this.instance = instance;
+        this.context = context;
+    }
+
+    @Override
+    public void beforeCommit(HttpServerExchange exchange) {
+        HeaderMap headers = exchange.getResponseHeaders();
+        String token = headers.getFirst(REQUEST_TOKEN);
+        String loginResult = headers.getFirst(LOGIN_RESULT);
+        String loginError = headers.getFirst(LOGIN_ERROR);
+        removeGatewayHeaders(headers);
+
+        if (token != null) {
+            recordToken(exchange, token);
+        }
+        keepInsidePrefix(headers);
+
+        if (context.login() != null) {
+            finishLogin(exchange, loginResult, loginError);
+        } else if (context.logout() && context.pin().session().isPresent()) {
+            director.webSessions().remove(context.pin().session().get().id());
+            clearPin(headers);
+        } else if (context.pin().clearPin()) {
+            clearPin(headers);
+        }
+    }
+
+    private void finishLogin(HttpServerExchange exchange, String result, String error) {
+        Login login = context.login();
+        if ("ok".equals(result)) {
+            context.pin().session().ifPresent(old -> director.webSessions().remove(old.id()));
+            var now = clock.instant();
+            WebSession session = new WebSession(PinCookie.newSessionId(), login.user(), now, now, login.clientIp(),
+                    director.nodeName());
+            director.webSessions().put(session);
+            exchange.getResponseHeaders().add(Headers.SET_COOKIE, pinCookie(
+                    pins.encode(new PinCookie.Pin(session.id(), login.user(), now)), exchange, false));
+            log.info("webmail login ok user={} backend={} instance={} session={}", login.user(),
+                    login.backend().id(), login.instance(), session.id());
+            return;
+        }
+        log.warn("webmail login failed user={} backend={} ({}) instance={} status={} reply={}", login.user(),
+                login.backend().id(), login.backend().address(), login.instance(), exchange.getStatusCode(),
+                error == null ? (result == null ? "no answer from the mailpin plugin: is it enabled on "
+                        + login.instance() + "?" : "none") : error);
+    }
+
+    private void recordToken(HttpServerExchange exchange, String token) {
+        String sessionCookie = responseCookie(exchange.getResponseHeaders(), web.sessionCookie());
+        if (sessionCookie == null) {
+            sessionCookie = RequestHeaders.cookie(exchange, web.sessionCookie());
+        }
+        if (sessionCookie != null && !sessionCookie.isEmpty() && !sessionCookie.equals("-del-")) {
+            director.loginTokens().record(sessionCookie, new LoginTokens.Issued(instance, token));
+        }
+    }
+
+    private void clearPin(HeaderMap headers) {
+        headers.add(Headers.SET_COOKIE, PinCookie.NAME + "=; Path=" + web.prefix()
+                + "; Max-Age=0; HttpOnly; SameSite=Lax");
+    }
+
+    private String pinCookie(String value, HttpServerExchange exchange, boolean expire) {
+        StringBuilder cookie = new StringBuilder(PinCookie.NAME).append('=').append(value)
+                .append("; Path=").append(web.prefix()).append("; HttpOnly; SameSite=Lax");
+        if ("https".equals(exchange.getRequestScheme())) {
+            cookie.append("; Secure");
+        }
+        return cookie.toString();
+    }
+
+    private static void removeGatewayHeaders(HeaderMap headers) {
+        List<HttpString> names = new ArrayList<>();
+        for (HeaderValues values : headers) {
+            if (values.getHeaderName().toString().toLowerCase(Locale.ROOT).startsWith("x-mailpin-")) {
+                names.add(values.getHeaderName());
+            }
+        }
+        names.forEach(headers::remove);
+    }
+
+    // Roundcube behind the stripped prefix needs request_path and session_path; this is the net
+    // for a misconfigured instance: an absolute path outside the prefix gets the prefix, and an
+    // absolute URL naming the internal instance becomes a public path.
+    private void keepInsidePrefix(HeaderMap headers) {
+        String location = headers.getFirst(Headers.LOCATION);
+        if (location != null) {
+            String fixed = publicLocation(location);
+            if (!fixed.equals(location)) {
+                log.debug("rewrote redirect {} to {}: check request_path in the Roundcube config of {}", location,
+                        fixed, instance);
+                headers.put(Headers.LOCATION, fixed);
+            }
+        }
+
+        HeaderValues cookies = headers.get(Headers.SET_COOKIE);
+        if (cookies == null) {
+            return;
+        }
+        List<String> rewritten = new ArrayList<>();
+        for (String cookie : cookies) {
+            rewritten.add(cookieInsidePrefix(cookie));
+        }
+        headers.putAll(Headers.SET_COOKIE, rewritten);
+    }
+
+    String publicLocation(String location) {
+        String path = location;
+        int scheme = location.indexOf("://");
+        if (scheme > 0) {
+            int slash = location.indexOf('/', scheme + 3);
+            String authority = location.substring(scheme + 3, slash < 0 ? location.length() : slash);
+            boolean internal = web.roundcube().stream().anyMatch(r -> r.url().getRawAuthority().equalsIgnoreCase(authority));
+            if (!internal) {
+                return location;
+            }
+            path = slash < 0 ? "/" : location.substring(slash);
+        }
+        if (path.startsWith("/") && !path.startsWith(web.prefix())) {
+            return web.prefix() + path.substring(1);
+        }
+        return path;
+    }
+
+    private String cookieInsidePrefix(String cookie) {
+        String[] parts = cookie.split(";");
+        StringBuilder out = new StringBuilder(parts[0]);
+        boolean hasPath = false;
+        for (int i = 1; i < parts.length; i++) {
+            String part = parts[i].strip();
+            if (part.toLowerCase(Locale.ROOT).startsWith("path=")) {
+                hasPath = true;
+                String path = part.substring(5);
+                if (!path.startsWith(web.prefix())) {
+                    part = "Path=" + web.prefix();
+                }
+            }
+            out.append("; ").append(part);
+        }
+        if (!hasPath) {
+            out.append("; Path=").append(web.prefix());
+        }
+        return out.toString();
+    }
+
+    private static String responseCookie(HeaderMap headers, String name) {
+        HeaderValues cookies = headers.get(Headers.SET_COOKIE);
+        if (cookies == null) {
+            return null;
+        }
+        String found = null;
+        for (String cookie : cookies) {
+            if (cookie.startsWith(name + "=")) {
+                int end = cookie.indexOf(';');
+                found = cookie.substring(name.length() + 1, end < 0 ? cookie.length() : end);
+            }
+        }
+        return found;
+    }
+}
