@@ -1,0 +1,167 @@
+package org.mailpin.gateway.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.mailpin.gateway.GatewayServer;
+import org.mailpin.gateway.config.ConfigLoader;
+
+/**
+ * The demo topology for integration tests: two real Dovecot backends and two real Roundcube
+ * instances started by the demo script, and a gateway node started in this JVM on free ports.
+ */
+final class Topology implements AutoCloseable {
+
+    static final Path REPO = findRepo();
+    static final int USERS = 24;
+
+    final String shape;
+    final Path state;
+    final int webPort;
+    final int adminPort;
+    final GatewayServer gateway;
+    final String adminToken;
+
+    private Topology(String shape, Path state, int webPort, int adminPort, GatewayServer gateway, String adminToken) {
+        this.shape = shape;
+        this.state = state;
+        this.webPort = webPort;
+        this.adminPort = adminPort;
+        this.gateway = gateway;
+        this.adminToken = adminToken;
+    }
+
+    /** Starts Dovecot and Roundcube with the demo script, then a gateway node in this JVM. */
+    static Topology start(String shape) throws Exception {
+        Path state = Files.createTempDirectory("mailpin-it-" + shape + "-");
+        run(Duration.ofMinutes(5), REPO.resolve("examples/seed-topology/start.sh").toString(),
+                "--shape", shape, "--state", state.toString(), "--no-gateway", "--users", Integer.toString(USERS));
+
+        int webPort = freePort();
+        int adminPort = freePort();
+        int clusterPort = freePort();
+        Path config = state.resolve("gateway-it.yaml");
+        Files.writeString(config, """
+                node: it-node
+                director:
+                  user-expire: 60m
+                  username:
+                    lowercase: true
+                    default-domain: example.test
+                backends:
+                  - id: be1
+                    address: 127.0.0.11
+                    vhosts: 100
+                    submission-port: 0
+                    webmail: rc1
+                  - id: be2
+                    address: 127.0.0.12
+                    vhosts: 100
+                    submission-port: 0
+                    webmail: rc2
+                web:
+                  listen: 127.0.0.1:%d
+                  prefix: /mail/
+                  public-hosts: ["127.0.0.1:%d", "localhost:%d"]
+                  secret-file: secret
+                  shared-sessions: %s
+                  roundcube:
+                    - id: rc1
+                      url: http://127.0.0.21:8081/
+                    - id: rc2
+                      url: http://127.0.0.22:8082/
+                admin:
+                  listen: 127.0.0.1:%d
+                  token-file: admin-token
+                cluster:
+                  bind: 127.0.0.1:%d
+                """.formatted(webPort, webPort, webPort, shape.equals("shared"), adminPort, clusterPort));
+
+        GatewayServer gateway = GatewayServer.start(ConfigLoader.load(config), InstantSource.system());
+        return new Topology(shape, state, webPort, adminPort, gateway,
+                Files.readString(state.resolve("admin-token")).strip());
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + webPort + "/mail/";
+    }
+
+    String adminUrl() {
+        return "http://127.0.0.1:" + adminPort;
+    }
+
+    static String user(int i) {
+        return "user%02d@example.test".formatted(i);
+    }
+
+    static String password(int i) {
+        return "secret%02d".formatted(i);
+    }
+
+    /** Returns the Dovecot log of one backend; logins there name the user. */
+    String backendLog(String backendId) throws IOException {
+        Path log = state.resolve("logs/" + backendId + ".log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    Path dovecotConfig(String backendId) {
+        return state.resolve("dovecot/" + backendId + ".conf");
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            gateway.close();
+        } finally {
+            run(Duration.ofMinutes(2), REPO.resolve("examples/seed-topology/stop.sh").toString(),
+                    "--state", state.toString());
+        }
+    }
+
+    static void run(Duration timeout, String... command) throws Exception {
+        Path output = Files.createTempFile("mailpin-it-command-", ".log");
+        Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true)
+                .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
+        if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", command) + " did not finish in " + timeout
+                    + "; output:\n" + Files.readString(output));
+        }
+        assertEquals(0, process.exitValue(), () -> {
+            try {
+                return String.join(" ", command) + " failed; output:\n" + Files.readString(output);
+            } catch (IOException e) {
+                return String.join(" ", command) + " failed";
+            }
+        });
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static Path findRepo() {
+        Path dir = Path.of("").toAbsolutePath();
+        List<Path> tried = new ArrayList<>();
+        while (dir != null) {
+            if (Files.exists(dir.resolve("examples/seed-topology/start.sh"))) {
+                return dir;
+            }
+            tried.add(dir);
+            dir = dir.getParent();
+        }
+        throw new IllegalStateException("repository root not found above " + tried.get(0));
+    }
+}
