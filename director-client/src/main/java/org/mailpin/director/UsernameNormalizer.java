@@ -52,6 +52,14 @@ public final class UsernameNormalizer {
      */
     public String normalize(String username) {
         Objects.requireNonNull(username, "username");
+        // Checked before trimming: a trailing CR or LF is a smuggling attempt, not whitespace.
+        for (int i = 0; i < username.length(); i++) {
+            char c = username.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw new IllegalArgumentException("invalid username '" + escape(username)
+                        + "': control characters (CR, LF, NUL, ...) are not allowed");
+            }
+        }
         String name = username.strip();
         if (name.isEmpty()) {
             throw new IllegalArgumentException("invalid username '': a username must not be empty");
@@ -59,13 +67,6 @@ public final class UsernameNormalizer {
         if (name.length() > MAX_LENGTH) {
             throw new IllegalArgumentException("invalid username '" + escape(name.substring(0, 40))
                     + "...': longer than " + MAX_LENGTH + " characters");
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                throw new IllegalArgumentException("invalid username '" + escape(name)
-                        + "': control characters (CR, LF, NUL, ...) are not allowed");
-            }
         }
 
         if (lowercase) {

@@ -51,7 +51,9 @@ public final class WebGateway implements AutoCloseable {
 
         this.server = Undertow.builder()
                 .addHttpListener(web.listenPort(), web.listenHost())
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, web.maxBodySize())
+                // Undertow answers a body above this limit with a bare 400 before any handler runs;
+                // unlimited here lets GatewayHandler answer 413 and set the real limit per request.
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 64 * 1024)
                 .setServerOption(UndertowOptions.MAX_COOKIES, 100)
                 .setHandler(paths)
@@ -71,7 +73,8 @@ public final class WebGateway implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop();
+        // Pooled connections close on the I/O threads, so before the server stops them.
         pool.close();
+        server.stop();
     }
 }

@@ -72,8 +72,14 @@ final class WebmailClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + query))
                 .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Origin", origin)
                 .POST(HttpRequest.BodyPublishers.ofString(body));
+        boolean ownOrigin = false;
+        for (int i = 0; i < headers.length; i += 2) {
+            ownOrigin |= headers[i].equalsIgnoreCase("Origin");
+        }
+        if (!ownOrigin) {
+            request.header("Origin", origin);
+        }
         if (headers.length > 0) {
             request.headers(headers);
         }
