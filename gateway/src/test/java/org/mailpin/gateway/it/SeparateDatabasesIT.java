@@ -7,4 +7,9 @@ class SeparateDatabasesIT extends WebmailGatewayIT {
     String shape() {
         return "separate";
     }
+
+    @Override
+    boolean handsOverLogins() {
+        return true;
+    }
 }

@@ -7,4 +7,9 @@ class SharedDatabaseIT extends WebmailGatewayIT {
     String shape() {
         return "shared";
     }
+
+    @Override
+    boolean handsOverLogins() {
+        return false;
+    }
 }

@@ -39,6 +39,9 @@ abstract class WebmailGatewayIT {
 
     abstract String shape();
 
+    /** True when logins whose page came from another instance must be handed over by the gateway. */
+    abstract boolean handsOverLogins();
+
     @BeforeAll
     void startTopology() throws Exception {
         topology = Topology.start(shape());
@@ -58,6 +61,7 @@ abstract class WebmailGatewayIT {
         int be1Start = topology.backendLog("be1").length();
         int be2Start = topology.backendLog("be2").length();
         List<Executable> checks = new ArrayList<>();
+        LogCapture logs = new LogCapture();
         for (int i = 1; i <= Topology.USERS; i++) {
             String user = Topology.user(i);
             WebmailClient browser = new WebmailClient(topology.baseUrl());
@@ -74,6 +78,11 @@ abstract class WebmailGatewayIT {
             checks.add(() -> assertTrue(ownerLog.contains("Login: user=<" + user + ">"), user + ": no IMAP login in " + backend + ".log"));
             checks.add(() -> assertFalse(otherLog.contains("Login: user=<" + user + ">"), user + ": IMAP login on " + other + " too"));
         }
+        logs.close();
+
+        // Login pages come from the instances in turn, so about half of the logins need a hand-over.
+        long handOvers = logs.lines().stream().filter(l -> l.contains("token checked by the gateway")).count();
+        checks.add(() -> assertEquals(handsOverLogins(), handOvers > 0, "logins handed over: " + handOvers));
         assertAll(checks);
     }
 
