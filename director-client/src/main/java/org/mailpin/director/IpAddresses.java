@@ -38,10 +38,40 @@ public final class IpAddresses {
                     + "': expected an IPv4 or IPv6 literal such as 10.0.0.1 (host names are not accepted)");
         }
         try {
-            return InetAddress.getByName(literal);
+            if (literal.indexOf(':') < 0) {
+                return InetAddress.getByAddress(ipv4Bytes(literal, text));
+            }
+            // Java validates a text with ':' as an IPv6 literal and never resolves it.
+            InetAddress address = InetAddress.getByName(literal);
+            if (address instanceof Inet4Address) {
+                // Java folds ::ffff:a.b.c.d into IPv4, but Dovecot keeps and hashes the IPv6 form.
+                byte[] mapped = new byte[16];
+                mapped[10] = (byte) 0xff;
+                mapped[11] = (byte) 0xff;
+                System.arraycopy(address.getAddress(), 0, mapped, 12, 4);
+                return Inet6Address.getByAddress(null, mapped, -1);
+            }
+            return address;
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("invalid IP address '" + text + "': " + e.getMessage(), e);
         }
+    }
+
+    // Parsed here because InetAddress.getByName sends an invalid dotted quad to DNS as a host name.
+    private static byte[] ipv4Bytes(String literal, String text) {
+        String[] parts = literal.split("\\.", -1);
+        byte[] bytes = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            if (parts[i].isEmpty() || parts[i].length() > 3) {
+                throw new IllegalArgumentException("invalid IP address '" + text + "': expected four numbers from 0 to 255");
+            }
+            int value = Integer.parseInt(parts[i]);
+            if (value > 255) {
+                throw new IllegalArgumentException("invalid IP address '" + text + "': " + value + " is above 255");
+            }
+            bytes[i] = (byte) value;
+        }
+        return bytes;
     }
 
     /** Formats an address the way {@code inet_ntop(3)} does. */

@@ -1,6 +1,5 @@
 package org.mailpin.director;
 
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -34,7 +33,7 @@ public final class UsernameNormalizer {
     public UsernameNormalizer(boolean lowercase, String defaultDomain, String hashFormat) {
         this.lowercase = lowercase;
         this.defaultDomain = defaultDomain == null || defaultDomain.isBlank()
-                ? null : defaultDomain.strip().toLowerCase(Locale.ROOT);
+                ? null : asciiLowercase(defaultDomain.strip());
         this.hashFormat = Objects.requireNonNull(hashFormat, "hashFormat");
         validateHashFormat(hashFormat);
     }

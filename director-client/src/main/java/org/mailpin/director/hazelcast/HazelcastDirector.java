@@ -107,8 +107,7 @@ public final class HazelcastDirector implements Director {
             Optional<Backend> backend = backend(current.backendId());
             boolean usable = backend.isPresent() && backend.get().up();
             if (usable && !current.isExpired(now, settings.userExpire())) {
-                touch(stored, current, now);
-                return current;
+                return touch(stored, current, now);
             }
 
             AssignmentReason reason = usable ? AssignmentReason.RING : AssignmentReason.BACKEND_DOWN;
@@ -129,12 +128,14 @@ public final class HazelcastDirector implements Director {
         return new Assignment(user, backend.id(), reason, now, now, settings.nodeName());
     }
 
-    private void touch(String stored, Assignment current, Instant now) {
+    private Assignment touch(String stored, Assignment current, Instant now) {
         if (Duration.between(current.lastActivity(), now).compareTo(touchInterval) < 0) {
-            return;
+            return current;
         }
         // A lost race means another node just wrote a newer value, which is as good.
-        assignments.replace(current.user(), stored, Codec.encode(current.touchedAt(now)));
+        Assignment touched = current.touchedAt(now);
+        assignments.replace(current.user(), stored, Codec.encode(touched));
+        return touched;
     }
 
     @Override
