@@ -1,5 +1,6 @@
 package org.mailpin.gateway.cli;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -7,6 +8,7 @@ import org.mailpin.gateway.Secrets;
 import org.mailpin.gateway.config.ConfigException;
 import org.mailpin.gateway.config.ConfigLoader;
 import org.mailpin.gateway.config.GatewayConfig;
+import org.mailpin.gateway.http.Hmac;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -22,7 +24,12 @@ final class CheckConfigCommand implements Callable<Integer> {
     public Integer call() {
         try {
             GatewayConfig loaded = ConfigLoader.load(config);
-            Secrets.read(loaded.web().secretFile(), "web.secret-file");
+            String secret = Secrets.read(loaded.web().secretFile(), "web.secret-file");
+            try {
+                new Hmac(secret.getBytes(StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("web.secret-file (" + loaded.web().secretFile() + "): " + e.getMessage());
+            }
             Secrets.read(loaded.admin().tokenFile(), "admin.token-file");
             System.out.println(config + ": OK (" + loaded.backends().size() + " backends, "
                     + loaded.web().roundcube().size() + " Roundcube instances)");

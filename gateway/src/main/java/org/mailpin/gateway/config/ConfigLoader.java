@@ -132,17 +132,24 @@ public final class ConfigLoader {
             throw s.error(s.key("roundcube"), "missing; list at least one Roundcube instance with id and url");
         }
 
+        String listenHost = listen.host().contains(":") ? "[" + listen.host() + "]" : listen.host();
         List<String> hosts = s.strings("public-hosts",
-                List.of(listen.host() + ":" + listen.port(), "localhost:" + listen.port()));
+                List.of(listenHost + ":" + listen.port(), "localhost:" + listen.port()));
         long maxBody = s.size("max-body-size", DEFAULT_MAX_BODY);
         if (maxBody < 1024 * 1024) {
             throw s.error(s.key("max-body-size"), "too small (" + maxBody + " bytes); expected at least 1MB so logins and small messages fit");
         }
+        Duration sessionIdle = s.duration("session-idle", Duration.ofMinutes(30));
+        if (sessionIdle.toSeconds() < 1) {
+            throw s.error(s.key("session-idle"), "must be at least 1s, e.g. 30m");
+        }
+        Duration proxyTimeout = s.duration("proxy-timeout", Duration.ofSeconds(120));
+        if (proxyTimeout.toSeconds() < 1 || proxyTimeout.compareTo(Duration.ofDays(1)) > 0) {
+            throw s.error(s.key("proxy-timeout"), "must be from 1s to 1d, e.g. 120s");
+        }
         return new WebSection(listen.host(), listen.port(), prefix, List.copyOf(hosts), secret,
-                s.bool("shared-sessions", false), maxBody,
-                s.duration("session-idle", Duration.ofMinutes(30)),
-                s.string("session-cookie", "roundcube_sessid"),
-                s.duration("proxy-timeout", Duration.ofSeconds(120)),
+                s.bool("shared-sessions", false), maxBody, sessionIdle,
+                s.string("session-cookie", "roundcube_sessid"), proxyTimeout,
                 List.copyOf(roundcube));
     }
 

@@ -14,6 +14,9 @@ public record HostPort(String host, int port) {
             }
             host = value.substring(1, end);
             if (end + 1 < value.length()) {
+                if (value.charAt(end + 1) != ':') {
+                    throw new IllegalArgumentException("invalid address '" + text + "': expected ':' and a port after ]");
+                }
                 port = value.substring(end + 2);
             }
         } else if (value.indexOf(':') >= 0 && value.indexOf(':') == value.lastIndexOf(':')) {

@@ -21,14 +21,18 @@ public final class Units {
             throw new IllegalArgumentException("invalid duration '" + text
                     + "': expected a number with a unit, e.g. 30s, 15m, 60min or 1h");
         }
-        long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s", "sec", "secs" -> Duration.ofSeconds(amount);
-            case "m", "min", "mins" -> Duration.ofMinutes(amount);
-            case "h", "hour", "hours" -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
-        };
+        try {
+            long amount = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s", "sec", "secs" -> Duration.ofSeconds(amount);
+                case "m", "min", "mins" -> Duration.ofMinutes(amount);
+                case "h", "hour", "hours" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
+            };
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("invalid duration '" + text + "': too large");
+        }
     }
 
     /** Parses a size such as {@code 35MB} (powers of 1024); throws IllegalArgumentException naming the value. */
@@ -37,13 +41,17 @@ public final class Units {
         if (!m.matches()) {
             throw new IllegalArgumentException("invalid size '" + text + "': expected bytes or a number with KB, MB or GB, e.g. 35MB");
         }
-        long amount = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "b" : m.group(2);
-        return switch (unit.charAt(0)) {
-            case 'k' -> amount * 1024;
-            case 'm' -> amount * 1024 * 1024;
-            case 'g' -> amount * 1024 * 1024 * 1024;
-            default -> amount;
-        };
+        try {
+            long amount = Long.parseLong(m.group(1));
+            return switch (unit.charAt(0)) {
+                case 'k' -> Math.multiplyExact(amount, 1024L);
+                case 'm' -> Math.multiplyExact(amount, 1024L * 1024);
+                case 'g' -> Math.multiplyExact(amount, 1024L * 1024 * 1024);
+                default -> amount;
+            };
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("invalid size '" + text + "': too large");
+        }
     }
 }

@@ -41,10 +41,16 @@ final class YamlDocument {
         }
 
         try {
-            JsonNode root = new ObjectMapper(YAML).readTree(text);
+            // A key given twice would otherwise keep its last value without a word.
+            JsonNode root = new ObjectMapper(YAML)
+                    .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+                    .readTree(text);
             return new YamlDocument(file, root == null ? new ObjectMapper().createObjectNode() : root, keyLines(text));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            String line = e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr();
+            throw new ConfigException(file + line + ": invalid YAML: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw new ConfigException(file + ": invalid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new ConfigException(file + ": invalid YAML: " + e.getMessage(), e);
         }
     }
 

@@ -162,21 +162,31 @@ final class ResponseFilter implements ResponseCommitListener {
 
     String publicLocation(String location) {
         String path = location;
-        int scheme = location.indexOf("://");
-        if (scheme > 0) {
-            int slash = location.indexOf('/', scheme + 3);
-            String authority = location.substring(scheme + 3, slash < 0 ? location.length() : slash);
-            boolean internal = web.roundcube().stream().anyMatch(r -> r.url().getRawAuthority().equalsIgnoreCase(authority));
-            if (!internal) {
+        java.util.regex.Matcher absolute = ABSOLUTE_URL.matcher(location);
+        if (absolute.matches()) {
+            String authority = absolute.group(2);
+            var instance = web.roundcube().stream()
+                    .filter(r -> r.url().getRawAuthority().equalsIgnoreCase(authority))
+                    .findFirst();
+            if (instance.isEmpty()) {
                 return location;
             }
-            path = slash < 0 ? "/" : location.substring(slash);
+            String rest = absolute.group(3);
+            String instancePath = instance.get().url().getRawPath() == null ? "" : instance.get().url().getRawPath();
+            if (!instancePath.isEmpty() && !instancePath.equals("/") && rest.startsWith(instancePath)) {
+                rest = rest.substring(instancePath.length() - 1);
+            }
+            path = rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
         }
         if (path.startsWith("/") && !path.startsWith(web.prefix())) {
             return web.prefix() + path.substring(1);
         }
         return path;
     }
+
+    // scheme://authority then the rest; the authority ends at '/', '?' or '#'.
+    private static final java.util.regex.Pattern ABSOLUTE_URL =
+            java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)(.*)", java.util.regex.Pattern.DOTALL);
 
     private String cookieInsidePrefix(String cookie) {
         String[] parts = cookie.split(";");

@@ -1,0 +1,106 @@
+package org.mailpin.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckConfigCommandTest {
+
+    private static final String CONFIG = """
+            backends:
+              - id: be1
+                address: 127.0.0.11
+                webmail: rc1
+              - id: be2
+                address: 127.0.0.12
+                vhosts: 100
+            web:
+              secret-file: secret
+              roundcube:
+                - id: rc1
+                  url: http://127.0.0.21:8081/
+            admin:
+              token-file: admin-token
+            """;
+
+    @TempDir
+    Path folder;
+
+    @BeforeEach
+    void writeSecrets() throws IOException {
+        Files.writeString(folder.resolve("secret"), "test-secret-0123456789abcdefghijklmnopqrstuvwxyz\n");
+        Files.writeString(folder.resolve("admin-token"), "admin-token-0123456789\n");
+    }
+
+    @Test
+    void validConfigPasses() throws IOException {
+        Path file = Files.writeString(folder.resolve("gateway.yaml"), CONFIG);
+
+        CommandRun run = CommandRun.execute("check-config", file.toString());
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(file + ": OK (2 backends, 1 Roundcube instances)", run.out().strip());
+    }
+
+    @Test
+    void badValueExitsWithConfigCode() throws IOException {
+        Path file = Files.writeString(folder.resolve("gateway.yaml"), CONFIG.replace("vhosts: 100", "vhosts: 2000"));
+
+        CommandRun run = CommandRun.execute("check-config", file.toString());
+
+        assertEquals(78, run.exitCode());
+        assertTrue(run.err().startsWith("mailpin: config error: " + file + " line 7, key backends[1].vhosts: "),
+                run.err());
+        assertEquals("", run.out());
+    }
+
+    @Test
+    void invalidYamlExitsWithConfigCode() throws IOException {
+        Path file = Files.writeString(folder.resolve("gateway.yaml"), "backends: [unclosed\n");
+
+        CommandRun run = CommandRun.execute("check-config", file.toString());
+
+        assertEquals(78, run.exitCode());
+        assertTrue(run.err().contains(file + " line 1: invalid YAML"), run.err());
+    }
+
+    @Test
+    void missingConfigFileExitsWithConfigCode() {
+        Path file = folder.resolve("absent.yaml");
+
+        CommandRun run = CommandRun.execute("check-config", file.toString());
+
+        assertEquals(78, run.exitCode());
+        assertTrue(run.err().contains("cannot read config file " + file), run.err());
+    }
+
+    @Test
+    void missingSecretFileExitsWithConfigCode() throws IOException {
+        Path file = Files.writeString(folder.resolve("gateway.yaml"), CONFIG);
+        Files.delete(folder.resolve("secret"));
+
+        CommandRun run = CommandRun.execute("check-config", file.toString());
+
+        assertEquals(78, run.exitCode());
+        assertTrue(run.err().contains("web.secret-file: cannot read " + folder.resolve("secret")), run.err());
+    }
+
+    @Test
+    void emptyTokenFileExitsWithConfigCode() throws IOException {
+        Path file = Files.writeString(folder.resolve("gateway.yaml"), CONFIG);
+        Files.writeString(folder.resolve("admin-token"), " \n");
+
+        CommandRun run = CommandRun.execute("check-config", file.toString());
+
+        assertEquals(78, run.exitCode());
+        assertTrue(run.err().contains("admin.token-file: the file " + folder.resolve("admin-token") + " is empty"),
+                run.err());
+    }
+}
