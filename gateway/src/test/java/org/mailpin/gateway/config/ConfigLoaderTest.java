@@ -464,4 +464,13 @@ class ConfigLoaderTest {
         assertEquals(-1, text.indexOf(target, at + 1), "the config has more than one " + target);
         return text.substring(0, at) + replacement + text.substring(at + target.length());
     }
+
+    @Test
+    void duplicateKeyRejected() throws IOException {
+        String yaml = replaceOnce(DEMO, "node: gw1\n", "node: gw1\nnode: gw2\n");
+
+        String message = loadError(yaml).getMessage();
+
+        assertTrue(message.contains("Duplicate field 'node'"), message);
+    }
 }

@@ -72,4 +72,9 @@ class HostPortTest {
 
         assertEquals("invalid address '[::1:8080': missing ] after the IPv6 address", error.getMessage());
     }
+
+    @Test
+    void portWithoutColonRejected() {
+        assertThrows(IllegalArgumentException.class, () -> HostPort.parse("[::1]8080", 80));
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -67,5 +68,17 @@ class UnitsTest {
 
         assertTrue(error.getMessage().startsWith("invalid size '" + text + "'"), error.getMessage());
         assertTrue(error.getMessage().contains("e.g. 35MB"), error.getMessage());
+    }
+
+    @Test
+    void hugeDurationRejectedAsTooLarge() {
+        var error = assertThrows(IllegalArgumentException.class, () -> Units.duration("9223372036854775807d"));
+        assertTrue(error.getMessage().contains("too large"), error.getMessage());
+    }
+
+    @Test
+    void hugeSizeRejectedAsTooLarge() {
+        var error = assertThrows(IllegalArgumentException.class, () -> Units.size("8589934592GB"));
+        assertTrue(error.getMessage().contains("too large"), error.getMessage());
     }
 }

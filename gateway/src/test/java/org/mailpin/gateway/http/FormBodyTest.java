@@ -126,4 +126,14 @@ class FormBodyTest {
 
         assertTrue(error.getMessage().contains("escape (%) pattern"), error.getMessage());
     }
+
+    @Test
+    void encodeKeepsRawNames() {
+        assertEquals("a%5b%5d=1&flag&x=", FormBody.parse("a%5b%5d=1&flag&x=").encode());
+    }
+
+    @Test
+    void malformedValueRejectedAtParse() {
+        assertThrows(IllegalArgumentException.class, () -> FormBody.parse("_action=%zz"));
+    }
 }

@@ -176,4 +176,14 @@ class ResponseFilterTest {
         HeaderValues values = exchange.getResponseHeaders().get(Headers.SET_COOKIE);
         return values == null ? List.of() : List.copyOf(values);
     }
+
+    @Test
+    void locationWithUrlInQueryGetsPrefix() {
+        assertEquals("/mail/?_task=login&_url=http://x/", filter.publicLocation("/?_task=login&_url=http://x/"));
+    }
+
+    @Test
+    void internalLocationWithoutPathBecomesPublic() {
+        assertEquals("/mail/?_task=mail", filter.publicLocation("http://127.0.0.21:8081?_task=mail"));
+    }
 }
