@@ -124,6 +124,15 @@ final class Topology implements AutoCloseable {
         } finally {
             run(Duration.ofMinutes(2), REPO.resolve("examples/seed-topology/stop.sh").toString(),
                     "--state", state.toString());
+            deleteTree(state);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
         }
     }
 
