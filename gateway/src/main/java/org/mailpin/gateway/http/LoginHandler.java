@@ -11,7 +11,6 @@ import org.mailpin.director.Backend;
 import org.mailpin.director.Director;
 import org.mailpin.director.LoginTokens;
 import org.mailpin.director.NoBackendAvailableException;
-import org.mailpin.director.UsernameNormalizer;
 import org.mailpin.gateway.config.GatewayConfig.WebSection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -178,9 +177,5 @@ final class LoginHandler {
 
     private static Logger clientLog() {
         return GatewayHandler.clientLog;
-    }
-
-    static String describe(String text) {
-        return UsernameNormalizer.escape(text);
     }
 }

@@ -90,7 +90,7 @@ final class ResponseFilter implements ResponseCommitListener {
                     director.nodeName());
             director.webSessions().put(session);
             exchange.getResponseHeaders().add(Headers.SET_COOKIE, pinCookie(
-                    pins.encode(new PinCookie.Pin(session.id(), login.user(), now)), exchange, false));
+                    pins.encode(new PinCookie.Pin(session.id(), login.user(), now)), exchange));
             log.info("webmail login ok user={} backend={} instance={} session={}", login.user(),
                     login.backend().id(), login.instance(), session.id());
             return;
@@ -116,7 +116,7 @@ final class ResponseFilter implements ResponseCommitListener {
                 + "; Max-Age=0; HttpOnly; SameSite=Lax");
     }
 
-    private String pinCookie(String value, HttpServerExchange exchange, boolean expire) {
+    private String pinCookie(String value, HttpServerExchange exchange) {
         StringBuilder cookie = new StringBuilder(PinCookie.NAME).append('=').append(value)
                 .append("; Path=").append(web.prefix()).append("; HttpOnly; SameSite=Lax");
         if ("https".equals(exchange.getRequestScheme())) {
