@@ -42,6 +42,16 @@ final class Topology implements AutoCloseable {
 
     /** Starts Dovecot and Roundcube with the demo script, then a gateway node in this JVM. */
     static Topology start(String shape) throws Exception {
+        TopologyLock.acquire();
+        try {
+            return startLocked(shape);
+        } catch (Exception | Error e) {
+            TopologyLock.release();
+            throw e;
+        }
+    }
+
+    private static Topology startLocked(String shape) throws Exception {
         Path state = Files.createTempDirectory("mailpin-it-" + shape + "-");
         run(Duration.ofMinutes(5), REPO.resolve("examples/seed-topology/start.sh").toString(),
                 "--shape", shape, "--state", state.toString(), "--no-gateway", "--users", Integer.toString(USERS));
@@ -125,6 +135,7 @@ final class Topology implements AutoCloseable {
             run(Duration.ofMinutes(2), REPO.resolve("examples/seed-topology/stop.sh").toString(),
                     "--state", state.toString());
             deleteTree(state);
+            TopologyLock.release();
         }
     }
 
