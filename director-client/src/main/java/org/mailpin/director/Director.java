@@ -21,6 +21,13 @@ public interface Director extends AutoCloseable {
      */
     Assignment assign(String user);
 
+    /**
+     * Records activity on the user's existing assignment without ever creating or moving one:
+     * the keep-alive of live proxied connections, which must not move a user whose connection is
+     * still open on the old backend.
+     */
+    void touch(String user);
+
     /** Returns the user's current assignment without creating or refreshing one. */
     Optional<Assignment> find(String user);
 

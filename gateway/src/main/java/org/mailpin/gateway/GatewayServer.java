@@ -27,12 +27,15 @@ public final class GatewayServer implements AutoCloseable {
     private final HazelcastDirector director;
     private final WebGateway web;
     private final AdminServer admin;
+    private final MailProxy mail;
 
-    private GatewayServer(HazelcastInstance hazelcast, HazelcastDirector director, WebGateway web, AdminServer admin) {
+    private GatewayServer(HazelcastInstance hazelcast, HazelcastDirector director, WebGateway web, AdminServer admin,
+                          MailProxy mail) {
         this.hazelcast = hazelcast;
         this.director = director;
         this.web = web;
         this.admin = admin;
+        this.mail = mail;
     }
 
     /** Starts every part, or none: a part that fails to start stops the ones before it. */
@@ -49,16 +52,21 @@ public final class GatewayServer implements AutoCloseable {
         HazelcastInstance hazelcast = HazelcastMembers.start(cluster, settings.userExpire(), settings.webSessionIdle());
         HazelcastDirector director = null;
         WebGateway web = null;
+        MailProxy mail = null;
         try {
             director = new HazelcastDirector(hazelcast, settings, clock);
             web = new WebGateway(config.web(), director, hmac, clock);
             web.start();
+            mail = MailProxy.start(config, director);
             AdminServer admin = new AdminServer(config.admin(), director, adminToken);
             admin.start();
             log.info("node {} ready: {} backend(s), user-expire {}", config.node(), config.backends().size(),
                     settings.userExpire());
-            return new GatewayServer(hazelcast, director, web, admin);
+            return new GatewayServer(hazelcast, director, web, admin, mail);
         } catch (RuntimeException e) {
+            if (mail != null) {
+                mail.close();
+            }
             if (web != null) {
                 web.close();
             }
@@ -91,10 +99,15 @@ public final class GatewayServer implements AutoCloseable {
         return admin;
     }
 
+    public MailProxy mail() {
+        return mail;
+    }
+
     @Override
     public void close() {
         log.info("stopping");
         admin.close();
+        mail.close();
         web.close();
         director.close();
         hazelcast.shutdown();

@@ -139,6 +139,14 @@ public final class HazelcastDirector implements Director {
     }
 
     @Override
+    public void touch(String user) {
+        String stored = assignments.get(user);
+        if (stored != null) {
+            touch(stored, Codec.decodeAssignment(stored), clock.instant());
+        }
+    }
+
+    @Override
     public Optional<Assignment> find(String user) {
         String stored = assignments.get(user);
         if (stored == null) {

@@ -12,6 +12,9 @@ public final class MailpinCommand implements Runnable {
     /** Exit code for a usage or configuration error, as sysexits' EX_CONFIG. */
     public static final int EXIT_CONFIG = 78;
 
+    /** Exit code when a needed resource (a port, a file) is unavailable, as sysexits' EX_UNAVAILABLE. */
+    public static final int EXIT_UNAVAILABLE = 69;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

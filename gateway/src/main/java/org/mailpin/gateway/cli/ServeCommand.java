@@ -30,6 +30,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             System.err.println("mailpin: config error: " + e.getMessage());
             return MailpinCommand.EXIT_CONFIG;
+        } catch (java.io.UncheckedIOException e) {
+            System.err.println("mailpin: cannot start: " + e.getMessage());
+            return MailpinCommand.EXIT_UNAVAILABLE;
         }
 
         CountDownLatch stopped = new CountDownLatch(1);

@@ -19,6 +19,7 @@ import org.mailpin.gateway.config.GatewayConfig.ClusterSection;
 import org.mailpin.gateway.config.GatewayConfig.DirectorSection;
 import org.mailpin.gateway.config.GatewayConfig.RoundcubeInstance;
 import org.mailpin.gateway.config.GatewayConfig.WebSection;
+import org.mailpin.gateway.mail.MailSettings;
 
 /**
  * Reads and validates the gateway's YAML config. Unknown keys and bad values stop the start with
@@ -35,7 +36,7 @@ public final class ConfigLoader {
     public static GatewayConfig load(Path file) {
         YamlDocument document = YamlDocument.read(file);
         Section root = new Section(document, document.root(), "")
-                .allowOnly("node", "director", "backends", "web", "admin", "cluster");
+                .allowOnly("node", "director", "backends", "web", "admin", "cluster", "mail");
 
         String node = root.string("node", "mailpin");
         DirectorSection director = director(root.section("director"));
@@ -44,7 +45,8 @@ public final class ConfigLoader {
         List<Backend> backends = backends(root, roundcube);
         AdminSection admin = admin(root.section("admin"));
         ClusterSection cluster = cluster(root.section("cluster"));
-        return new GatewayConfig(node, director, backends, web, admin, cluster, file);
+        MailSettings mail = MailConfigLoader.mail(root.section("mail"));
+        return new GatewayConfig(node, director, backends, web, admin, cluster, mail, file);
     }
 
     private static DirectorSection director(Section s) {

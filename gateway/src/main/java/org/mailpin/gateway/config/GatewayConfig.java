@@ -5,13 +5,14 @@ import java.time.Duration;
 import java.util.List;
 
 import org.mailpin.director.Backend;
+import org.mailpin.gateway.mail.MailSettings;
 
 /**
  * The whole gateway configuration, validated. Built by {@link ConfigLoader} from one YAML file;
  * records here hold no secrets, only the paths of the files that contain them.
  */
 public record GatewayConfig(String node, DirectorSection director, List<Backend> backends, WebSection web,
-                            AdminSection admin, ClusterSection cluster, Path source) {
+                            AdminSection admin, ClusterSection cluster, MailSettings mail, Path source) {
 
     /**
      * @param userExpire     how long a user stays on a backend after the last activity

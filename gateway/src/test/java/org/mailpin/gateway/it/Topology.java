@@ -42,16 +42,24 @@ final class Topology implements AutoCloseable {
 
     /** Starts Dovecot and Roundcube with the demo script, then a gateway node in this JVM. */
     static Topology start(String shape) throws Exception {
+        return start(shape, "");
+    }
+
+    /**
+     * Starts the topology with extra top-level YAML appended to the gateway config, e.g. a
+     * {@code mail:} section with listeners on free ports.
+     */
+    static Topology start(String shape, String extraYaml) throws Exception {
         TopologyLock.acquire();
         try {
-            return startLocked(shape);
+            return startLocked(shape, extraYaml);
         } catch (Exception | Error e) {
             TopologyLock.release();
             throw e;
         }
     }
 
-    private static Topology startLocked(String shape) throws Exception {
+    private static Topology startLocked(String shape, String extraYaml) throws Exception {
         Path state = Files.createTempDirectory("mailpin-it-" + shape + "-");
         run(Duration.ofMinutes(5), REPO.resolve("examples/seed-topology/start.sh").toString(),
                 "--shape", shape, "--state", state.toString(), "--no-gateway", "--users", Integer.toString(USERS));
@@ -94,7 +102,7 @@ final class Topology implements AutoCloseable {
                   token-file: admin-token
                 cluster:
                   bind: 127.0.0.1:%d
-                """.formatted(webPort, webPort, webPort, shape.equals("shared"), adminPort, clusterPort));
+                """.formatted(webPort, webPort, webPort, shape.equals("shared"), adminPort, clusterPort) + extraYaml);
 
         GatewayServer gateway = GatewayServer.start(ConfigLoader.load(config), InstantSource.system());
         return new Topology(shape, state, webPort, adminPort, gateway,

@@ -1,0 +1,99 @@
+package org.mailpin.gateway.mail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Copies bytes both ways between an authenticated client and its backend until either side
+ * closes or neither sends anything for the idle timeout.
+ *
+ * <p>The idle clock counts traffic in both directions, so a client in IMAP IDLE (quiet client,
+ * occasional server updates) and a long download (quiet client, busy server) both stay open. Each
+ * direction runs on its own virtual thread and wakes every {@link #CHECK_INTERVAL} to check the
+ * shared clock.
+ */
+public final class Relay {
+
+    static final Duration CHECK_INTERVAL = Duration.ofSeconds(30);
+
+    private final Duration idleTimeout;
+
+    public Relay(Duration idleTimeout) {
+        this.idleTimeout = idleTimeout;
+    }
+
+    /**
+     * Relays until the connection ends; returns the bytes copied client to backend and back.
+     *
+     * @param pending bytes the client already sent that the pre-login reader did not consume
+     */
+    public Traffic run(Socket client, Socket backend, byte[] pending) throws InterruptedException {
+        AtomicLong lastActivity = new AtomicLong(System.nanoTime());
+        AtomicLong up = new AtomicLong();
+        AtomicLong down = new AtomicLong();
+        int checkMillis = (int) Math.min(CHECK_INTERVAL.toMillis(), Math.max(1, idleTimeout.toMillis()));
+
+        Thread upstream = Thread.ofVirtual().name("relay-up").start(() ->
+                copy(client, backend, pending, up, lastActivity, checkMillis));
+        Thread downstream = Thread.ofVirtual().name("relay-down").start(() ->
+                copy(backend, client, new byte[0], down, lastActivity, checkMillis));
+        upstream.join();
+        downstream.join();
+        return new Traffic(up.get(), down.get());
+    }
+
+    /** Bytes relayed each way. */
+    public record Traffic(long clientToBackend, long backendToClient) {
+    }
+
+    private void copy(Socket from, Socket to, byte[] pending, AtomicLong counter, AtomicLong lastActivity,
+                      int checkMillis) {
+        try {
+            from.setSoTimeout(checkMillis);
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            if (pending.length > 0) {
+                out.write(pending);
+                out.flush();
+                counter.addAndGet(pending.length);
+            }
+            byte[] buffer = new byte[16384];
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buffer);
+                } catch (SocketTimeoutException e) {
+                    if (System.nanoTime() - lastActivity.get() > idleTimeout.toNanos()) {
+                        break;
+                    }
+                    continue;
+                }
+                if (n < 0) {
+                    break;
+                }
+                out.write(buffer, 0, n);
+                out.flush();
+                counter.addAndGet(n);
+                lastActivity.set(System.nanoTime());
+            }
+        } catch (IOException e) {
+            // A reset or a close from the other direction ends the relay like an orderly close.
+        } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // Already closing.
+        }
+    }
+}
