@@ -32,6 +32,10 @@ public final class UsernameNormalizer {
      */
     public UsernameNormalizer(boolean lowercase, String defaultDomain, String hashFormat) {
         this.lowercase = lowercase;
+        if (defaultDomain != null && !defaultDomain.isBlank() && !defaultDomain.strip().matches("[^@\\s\\p{Cntrl}]+")) {
+            throw new IllegalArgumentException("invalid default domain '" + escape(defaultDomain)
+                    + "': expected a domain name without @, spaces or control characters, e.g. example.org");
+        }
         this.defaultDomain = defaultDomain == null || defaultDomain.isBlank()
                 ? null : asciiLowercase(defaultDomain.strip());
         this.hashFormat = Objects.requireNonNull(hashFormat, "hashFormat");

@@ -2,6 +2,7 @@ package org.mailpin.director;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
 
@@ -167,5 +168,13 @@ class UsernameNormalizerTest {
     @MethodSource("escapeCases")
     void escapeShowsControlCharacters(String text, String expected) {
         assertEquals(expected, UsernameNormalizer.escape(text));
+    }
+
+    @Test
+    void defaultDomainWithSpaceRejected() {
+        var error = assertThrows(IllegalArgumentException.class,
+                () -> new UsernameNormalizer(true, "exa mple.org", UsernameNormalizer.DEFAULT_HASH_FORMAT));
+
+        assertTrue(error.getMessage().contains("invalid default domain 'exa mple.org'"), error.getMessage());
     }
 }

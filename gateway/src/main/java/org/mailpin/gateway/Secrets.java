@@ -21,6 +21,8 @@ public final class Secrets {
                 throw new ConfigException(key + ": the file " + file + " is empty; write the secret into it");
             }
             return value;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException(key + ": " + file + " not found; create it with the secret in it", e);
         } catch (IOException e) {
             throw new ConfigException(key + ": cannot read " + file + " (" + e.getClass().getSimpleName() + ": "
                     + e.getMessage() + ")", e);

@@ -40,7 +40,7 @@ class SecretsTest {
 
         ConfigException error = assertThrows(ConfigException.class, () -> Secrets.read(file, "admin.token-file"));
 
-        assertTrue(error.getMessage().startsWith("admin.token-file: cannot read " + file + " (NoSuchFileException"),
+        assertTrue(error.getMessage().startsWith("admin.token-file: " + file + " not found"),
                 error.getMessage());
     }
 

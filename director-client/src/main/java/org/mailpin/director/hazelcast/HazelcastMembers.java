@@ -49,6 +49,8 @@ public final class HazelcastMembers {
         network.getInterfaces().setEnabled(true).addInterface(cluster.bindAddress());
         network.getRestApiConfig().setEnabled(false);
         config.setProperty("hazelcast.local.localAddress", cluster.bindAddress());
+        // Without this Hazelcast binds the wildcard address and only advertises the interface.
+        config.setProperty("hazelcast.socket.bind.any", "false");
 
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);

@@ -63,7 +63,16 @@ public final class AdminServer implements AutoCloseable {
     }
 
     public void start() {
-        server.start();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new java.io.UncheckedIOException("cannot listen on " + admin.listenHost() + ":" + admin.listenPort()
+                    + " (admin.listen): " + root.getMessage(), new java.io.IOException(e));
+        }
         log.info("admin API listening on http://{}:{}/api/v1/", admin.listenHost(), admin.listenPort());
     }
 
@@ -100,7 +109,7 @@ public final class AdminServer implements AutoCloseable {
         if (assignment.isEmpty()) {
             body.put("assigned", false);
             body.put("ringChoice", director.ringChoice(user).map(Backend::id).orElse(null));
-            send(exchange, 404, body);
+            send(exchange, 200, body);
             return;
         }
 

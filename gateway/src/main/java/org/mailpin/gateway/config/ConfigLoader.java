@@ -44,6 +44,10 @@ public final class ConfigLoader {
         WebSection web = web(root.section("web"), roundcube);
         List<Backend> backends = backends(root, roundcube);
         AdminSection admin = admin(root.section("admin"));
+        if (admin.listenHost().equals(web.listenHost()) && admin.listenPort() == web.listenPort()) {
+            throw root.error("admin.listen", "the same address as web.listen (" + web.listenHost() + ":"
+                    + web.listenPort() + "); give the admin API its own port, e.g. 127.0.0.1:9180");
+        }
         ClusterSection cluster = cluster(root.section("cluster"));
         MailSettings mail = MailConfigLoader.mail(root.section("mail"));
         return new GatewayConfig(node, director, backends, web, admin, cluster, mail, file);
@@ -58,8 +62,9 @@ public final class ConfigLoader {
         if (expire.isZero()) {
             throw s.error(s.key("user-expire"), "must be above 0, e.g. 15m");
         }
-        return new DirectorSection(expire, username.bool("lowercase", true),
-                username.string("default-domain", null), hashFormat);
+        String defaultDomain = username.string("default-domain", null);
+        username.parsed("default-domain", null, d -> new UsernameNormalizer(true, d, UsernameNormalizer.DEFAULT_HASH_FORMAT));
+        return new DirectorSection(expire, username.bool("lowercase", true), defaultDomain, hashFormat);
     }
 
     private static List<Backend> backends(Section root, List<RoundcubeInstance> roundcube) {

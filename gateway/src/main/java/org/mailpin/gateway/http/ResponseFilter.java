@@ -61,6 +61,13 @@ final class ResponseFilter implements ResponseCommitListener {
     @Override
     public void beforeCommit(HttpServerExchange exchange) {
         HeaderMap headers = exchange.getResponseHeaders();
+        int status = exchange.getStatusCode();
+        if (status >= 502 && status <= 504) {
+            // Undertow's proxy answers 503 itself when the instance refuses the connection, and 504 on timeout.
+            log.warn("{} {} answered {} through Roundcube instance {}{}", exchange.getRequestMethod(),
+                    exchange.getRequestPath(), status, instance,
+                    headers.contains(Headers.CONTENT_TYPE) ? "" : " (no response from the instance: is it running?)");
+        }
         String token = headers.getFirst(REQUEST_TOKEN);
         String loginResult = headers.getFirst(LOGIN_RESULT);
         String loginError = headers.getFirst(LOGIN_ERROR);

@@ -61,9 +61,22 @@ public final class WebGateway implements AutoCloseable {
     }
 
     public void start() {
-        server.start();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            throw new java.io.UncheckedIOException("cannot listen on " + web.listenHost() + ":" + web.listenPort()
+                    + " (web.listen): " + rootMessage(e), new java.io.IOException(e));
+        }
         log.info("web gateway listening on http://{}:{}{} in front of {} Roundcube instance(s)", web.listenHost(),
                 web.listenPort(), web.prefix(), web.roundcube().size());
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getMessage();
     }
 
     /** Returns the bound address, for tests that listen on port 0. */

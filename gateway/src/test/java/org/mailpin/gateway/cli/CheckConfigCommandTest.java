@@ -78,7 +78,7 @@ class CheckConfigCommandTest {
         CommandRun run = CommandRun.execute("check-config", file.toString());
 
         assertEquals(78, run.exitCode());
-        assertTrue(run.err().contains("cannot read config file " + file), run.err());
+        assertTrue(run.err().contains("config file " + file + " not found"), run.err());
     }
 
     @Test
@@ -89,7 +89,7 @@ class CheckConfigCommandTest {
         CommandRun run = CommandRun.execute("check-config", file.toString());
 
         assertEquals(78, run.exitCode());
-        assertTrue(run.err().contains("web.secret-file: cannot read " + folder.resolve("secret")), run.err());
+        assertTrue(run.err().contains("web.secret-file: " + folder.resolve("secret") + " not found"), run.err());
     }
 
     @Test

@@ -428,7 +428,7 @@ class ConfigLoaderTest {
 
         ConfigException error = assertThrows(ConfigException.class, () -> ConfigLoader.load(absent));
 
-        assertTrue(error.getMessage().startsWith("cannot read config file " + absent), error.getMessage());
+        assertTrue(error.getMessage().equals("config file " + absent + " not found"), error.getMessage());
     }
 
     private Path configFile() {
@@ -472,5 +472,25 @@ class ConfigLoaderTest {
         String message = loadError(yaml).getMessage();
 
         assertTrue(message.contains("Duplicate field 'node'"), message);
+    }
+
+    @Test
+    void adminOnWebAddressRejected() throws IOException {
+        String yaml = replaceOnce(DEMO, "  listen: 127.0.0.1:9180", "  listen: 127.0.0.1:8080");
+
+        String message = loadError(yaml).getMessage();
+
+        assertTrue(message.contains("admin.listen"), message);
+        assertTrue(message.contains("the same address as web.listen"), message);
+    }
+
+    @Test
+    void defaultDomainWithAtRejected() throws IOException {
+        String yaml = replaceOnce(DEMO, "default-domain: example.test", "default-domain: \"@example.test\"");
+
+        String message = loadError(yaml).getMessage();
+
+        assertTrue(message.contains("director.username.default-domain"), message);
+        assertTrue(message.contains("without @"), message);
     }
 }
