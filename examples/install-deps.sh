@@ -15,6 +15,7 @@ set -euo pipefail
 
 PACKAGES=(
     dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-managesieved dovecot-sieve
+    dovecot-submissiond
     roundcube-core roundcube-sqlite3 roundcube-plugins
     php-cli php-sqlite3 php-mbstring php-xml php-intl phpunit
     sqlite3 chromium chromium-driver python3 curl

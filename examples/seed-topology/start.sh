@@ -28,6 +28,8 @@ source "$EXAMPLES_DIR/common.sh"
 DOMAIN=example.test
 BACKEND_IDS=(be1 be2)
 BACKEND_ADDRESSES=(127.0.0.11 127.0.0.12)
+SUBMISSION_RELAY_ADDRESS=127.0.0.25
+SUBMISSION_RELAY_PORT=2525
 WEBMAIL_IDS=(rc1 rc2)
 WEBMAIL_ADDRESSES=(127.0.0.21 127.0.0.22)
 WEBMAIL_PORTS=(8081 8082)
@@ -157,7 +159,8 @@ check_addresses_are_free() {
     local i
     for i in "${!BACKEND_ADDRESSES[@]}"; do
         specs+=("${BACKEND_ADDRESSES[$i]}:143" "${BACKEND_ADDRESSES[$i]}:110"
-            "${BACKEND_ADDRESSES[$i]}:24" "${BACKEND_ADDRESSES[$i]}:4190")
+            "${BACKEND_ADDRESSES[$i]}:24" "${BACKEND_ADDRESSES[$i]}:4190"
+            "${BACKEND_ADDRESSES[$i]}:587")
     done
     for i in "${!WEBMAIL_ADDRESSES[@]}"; do
         specs+=("${WEBMAIL_ADDRESSES[$i]}:${WEBMAIL_PORTS[$i]}")
@@ -237,7 +240,7 @@ instance_name = mailpin-$id
 base_dir = $STATE/dovecot/$id/run
 state_dir = $STATE/dovecot/$id/lib
 listen = $address
-protocols = imap pop3 lmtp sieve
+protocols = imap pop3 lmtp sieve submission
 ssl = no
 
 # Loopback only: plaintext logins without TLS are acceptable here.
@@ -325,6 +328,18 @@ service managesieve-login {
     port = 4190
   }
 }
+service submission-login {
+  inet_listener submission {
+    port = 587
+  }
+  inet_listener submissions {
+    port = 0
+  }
+}
+# Dovecot's submission service hands accepted mail to this SMTP server. Nothing listens
+# there in the demo, so sending fails; the submission integration test starts a sink there.
+submission_relay_host = $SUBMISSION_RELAY_ADDRESS
+submission_relay_port = $SUBMISSION_RELAY_PORT
 
 protocol imap {
   # The limit counts connections per user and forwarded client address. Behind a
@@ -362,7 +377,7 @@ start_backend() {
     if ! wait_for_tcp "$address" 143 15; then
         fail "backend $id did not accept connections on $address:143 within 15 s; see $STATE/logs/$id.log and $STATE/logs/$id.stderr.log"
     fi
-    log "started Dovecot backend $id on $address (PID $pid, IMAP 143, POP3 110, LMTP 24, ManageSieve 4190)"
+    log "started Dovecot backend $id on $address (PID $pid, IMAP 143, POP3 110, LMTP 24, ManageSieve 4190, Submission 587)"
 }
 
 # Delivers a welcome message to every user whose INBOX is empty, alternating between
@@ -540,7 +555,7 @@ write_roundcube_config() {
 \$config['imap_host'] = 'mailpin';
 \$config['mailpin_mail_host'] = 'mailpin';
 \$config['mailpin_secret_file'] = $(php_quote "$STATE/secret");
-// The backends run no submission service; sending mail is not part of the demo.
+// The backends' submission service relays to an address where nothing listens in the demo.
 \$config['smtp_host'] = $(php_quote "$backend_address:587");
 \$config['plugins'] = ['mailpin'];
 
@@ -750,7 +765,7 @@ print_summary() {
     fi
 
     echo "  Roundcube:  rc1 http://${WEBMAIL_ADDRESSES[0]}:${WEBMAIL_PORTS[0]}/  rc2 http://${WEBMAIL_ADDRESSES[1]}:${WEBMAIL_PORTS[1]}/ (reach them through the gateway)"
-    echo "  Backends:   be1 ${BACKEND_ADDRESSES[0]}  be2 ${BACKEND_ADDRESSES[1]}  (IMAP 143, POP3 110, LMTP 24, ManageSieve 4190)"
+    echo "  Backends:   be1 ${BACKEND_ADDRESSES[0]}  be2 ${BACKEND_ADDRESSES[1]}  (IMAP 143, POP3 110, LMTP 24, ManageSieve 4190, Submission 587)"
 
     echo
     echo "  Users and passwords (user01@$DOMAIN / secret01 ... $(user_name "$USER_COUNT") / $(user_password "$USER_COUNT")):"

@@ -33,7 +33,8 @@ public final class LineReader {
      * @throws MalformedLineException on a bare CR or LF inside the line
      */
     public byte[] readLine(int maxLength) throws IOException {
-        byte[] line = new byte[Math.min(maxLength, 256)];
+        // At least 2 bytes, so the doubling below also grows the buffer when maxLength is 0.
+        byte[] line = new byte[(int) Math.min(maxLength + 2L, 256)];
         int length = 0;
         while (true) {
             if (start == end && !fill()) {
@@ -82,6 +83,28 @@ public final class LineReader {
             filled += n;
         }
         return data;
+    }
+
+    /**
+     * Reads raw bytes up to and including the next LF, at most {@code length} of them, for a
+     * payload that is relayed as it is (an SMTP DATA section). Stopping at the LF means a caller
+     * that watches for its own end marker never consumes the commands that follow the payload.
+     *
+     * @return how many bytes were copied into {@code dest}, or -1 at end of stream
+     */
+    public int readThroughLf(byte[] dest, int offset, int length) throws IOException {
+        if (start == end && !fill()) {
+            return -1;
+        }
+        int limit = Math.min(end, start + length);
+        int stop = start;
+        while (stop < limit && buffer[stop] != '\n') {
+            stop++;
+        }
+        int n = stop < limit ? stop - start + 1 : limit - start;
+        System.arraycopy(buffer, start, dest, offset, n);
+        start += n;
+        return n;
     }
 
     /** Returns how many bytes the client sent that are not read yet. */

@@ -14,6 +14,11 @@ public final class MailProtocols {
     public static Map<Protocol, Supplier<MailSession>> sessions(ProxyContext context) {
         Map<Protocol, Supplier<MailSession>> sessions = new EnumMap<>(Protocol.class);
         // Protocol sessions register here as they are implemented.
+        org.mailpin.gateway.mail.imap.ImapSession.register(sessions, context);
+        sessions.put(Protocol.LMTP, org.mailpin.gateway.mail.lmtp.LmtpSession.factory(context));
+        org.mailpin.gateway.mail.pop3.Pop3Session.register(sessions, context);
+        org.mailpin.gateway.mail.sieve.SieveSession.register(sessions, context);
+        org.mailpin.gateway.mail.submission.SubmissionSession.register(sessions, context);
         return sessions;
     }
 }

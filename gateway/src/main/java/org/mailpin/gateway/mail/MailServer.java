@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import javax.net.ssl.SSLServerSocketFactory;
@@ -30,6 +32,7 @@ public final class MailServer implements AutoCloseable {
     private final ProxyContext context;
     private final Map<Protocol, Supplier<MailSession>> sessions;
     private final List<ServerSocket> sockets = new ArrayList<>();
+    private final Set<MailSession> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
     /**
@@ -101,13 +104,23 @@ public final class MailServer implements AutoCloseable {
     }
 
     private void serve(Socket socket, Protocol protocol) {
+        MailSession session = null;
         try (ClientConnection client = new ClientConnection(socket, protocol)) {
             MDC.put("conn", client.id());
             log.debug("connection from {}", client.remote());
-            sessions.get(protocol).get().run(client);
+            session = sessions.get(protocol).get();
+            running.add(session);
+            if (closing) {
+                // close() may have passed the set before this session joined it.
+                session.stop();
+            }
+            session.run(client);
         } catch (Exception e) {
             log.debug("connection ended: {}", e.toString());
         } finally {
+            if (session != null) {
+                running.remove(session);
+            }
             MDC.clear();
         }
     }
@@ -120,6 +133,13 @@ public final class MailServer implements AutoCloseable {
                 socket.close();
             } catch (IOException e) {
                 log.debug("closing a listener failed: {}", e.toString());
+            }
+        }
+        for (MailSession session : running) {
+            try {
+                session.stop();
+            } catch (RuntimeException e) {
+                log.warn("stopping a {} session failed: {}", session.getClass().getSimpleName(), e.toString());
             }
         }
     }

@@ -50,19 +50,24 @@ final class Topology implements AutoCloseable {
      * {@code mail:} section with listeners on free ports.
      */
     static Topology start(String shape, String extraYaml) throws Exception {
+        return start(shape, extraYaml, USERS);
+    }
+
+    /** Starts the topology with {@code users} demo users (1 to 999) instead of {@link #USERS}. */
+    static Topology start(String shape, String extraYaml, int users) throws Exception {
         TopologyLock.acquire();
         try {
-            return startLocked(shape, extraYaml);
+            return startLocked(shape, extraYaml, users);
         } catch (Exception | Error e) {
             TopologyLock.release();
             throw e;
         }
     }
 
-    private static Topology startLocked(String shape, String extraYaml) throws Exception {
+    private static Topology startLocked(String shape, String extraYaml, int users) throws Exception {
         Path state = Files.createTempDirectory("mailpin-it-" + shape + "-");
         run(Duration.ofMinutes(5), REPO.resolve("examples/seed-topology/start.sh").toString(),
-                "--shape", shape, "--state", state.toString(), "--no-gateway", "--users", Integer.toString(USERS));
+                "--shape", shape, "--state", state.toString(), "--no-gateway", "--users", Integer.toString(users));
 
         int webPort = freePort();
         int adminPort = freePort();
@@ -79,12 +84,12 @@ final class Topology implements AutoCloseable {
                   - id: be1
                     address: 127.0.0.11
                     vhosts: 100
-                    submission-port: 0
+                    submission-port: 587
                     webmail: rc1
                   - id: be2
                     address: 127.0.0.12
                     vhosts: 100
-                    submission-port: 0
+                    submission-port: 587
                     webmail: rc2
                 web:
                   listen: 127.0.0.1:%d

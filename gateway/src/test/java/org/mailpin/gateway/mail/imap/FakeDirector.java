@@ -1,0 +1,101 @@
+package org.mailpin.gateway.mail.imap;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.mailpin.director.Assignment;
+import org.mailpin.director.AssignmentReason;
+import org.mailpin.director.Backend;
+import org.mailpin.director.BackendPorts;
+import org.mailpin.director.Director;
+import org.mailpin.director.LoginTokens;
+import org.mailpin.director.NoBackendAvailableException;
+import org.mailpin.director.UsernameNormalizer;
+import org.mailpin.director.WebSessions;
+
+/** An in-memory director with one backend, or none, for unit tests of the IMAP session. */
+final class FakeDirector implements Director {
+
+    private final UsernameNormalizer normalizer = new UsernameNormalizer(true, "example.test", "%Lu");
+    private volatile Backend backend;
+    final List<String> assigned = new CopyOnWriteArrayList<>();
+
+    /** Assigns every user to be1 at 127.0.0.1 with this IMAP port. */
+    void useBackend(int imapPort) {
+        backend = new Backend("be1", "127.0.0.1", 100, "", new BackendPorts(imapPort, 0, 0, 0, 0), null, true);
+    }
+
+    /** Makes {@link #assign} throw {@link NoBackendAvailableException}. */
+    void removeBackend() {
+        backend = null;
+    }
+
+    @Override
+    public Assignment assign(String user) {
+        Backend current = backend;
+        if (current == null) {
+            throw new NoBackendAvailableException(user, "");
+        }
+        assigned.add(user);
+        Instant now = Instant.now();
+        return new Assignment(user, current.id(), AssignmentReason.RING, now, now, "test");
+    }
+
+    @Override
+    public void touch(String user) {
+    }
+
+    @Override
+    public Optional<Assignment> find(String user) {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<Backend> ringChoice(String user) {
+        return Optional.ofNullable(backend);
+    }
+
+    @Override
+    public List<Backend> backends() {
+        Backend current = backend;
+        return current == null ? List.of() : List.of(current);
+    }
+
+    @Override
+    public Optional<Backend> backend(String id) {
+        Backend current = backend;
+        return current != null && current.id().equals(id) ? Optional.of(current) : Optional.empty();
+    }
+
+    @Override
+    public Duration userExpire() {
+        return Duration.ofMinutes(15);
+    }
+
+    @Override
+    public UsernameNormalizer normalizer() {
+        return normalizer;
+    }
+
+    @Override
+    public String nodeName() {
+        return "test";
+    }
+
+    @Override
+    public WebSessions webSessions() {
+        throw new UnsupportedOperationException("the IMAP session does not use web sessions");
+    }
+
+    @Override
+    public LoginTokens loginTokens() {
+        throw new UnsupportedOperationException("the IMAP session does not use login tokens");
+    }
+
+    @Override
+    public void close() {
+    }
+}
