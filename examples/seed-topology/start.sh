@@ -35,6 +35,8 @@ WEBMAIL_ADDRESSES=(127.0.0.21 127.0.0.22)
 WEBMAIL_PORTS=(8081 8082)
 GATEWAY_LISTEN=127.0.0.1:8080
 ADMIN_LISTEN=127.0.0.1:9180
+# The gateway's mail listeners: IMAP 1143, POP3 1110, LMTP 1024, ManageSieve 14190, Submission 1587.
+MAIL_HOST=127.0.0.1
 GATEWAY_URL=http://$GATEWAY_LISTEN/mail/
 # Mail files belong to this numeric uid/gid, which has no /etc/passwd entry on a
 # stock Debian system. Dovecot accepts a bare number when first_valid_uid and
@@ -166,7 +168,8 @@ check_addresses_are_free() {
         specs+=("${WEBMAIL_ADDRESSES[$i]}:${WEBMAIL_PORTS[$i]}")
     done
     if $START_GATEWAY; then
-        specs+=("$GATEWAY_LISTEN" "$ADMIN_LISTEN")
+        specs+=("$GATEWAY_LISTEN" "$ADMIN_LISTEN" "$MAIL_HOST:1143" "$MAIL_HOST:1110" "$MAIL_HOST:1024"
+            "$MAIL_HOST:14190" "$MAIL_HOST:1587")
     fi
     if ! check_listen_addresses "${specs[@]}"; then
         fail "cannot start: the addresses above are taken. Nothing was started."
@@ -677,6 +680,18 @@ web:
 admin:
   listen: $ADMIN_LISTEN
   token-file: $STATE/admin-token
+mail:
+  listeners:
+    - protocol: imap
+      listen: $MAIL_HOST:1143
+    - protocol: pop3
+      listen: $MAIL_HOST:1110
+    - protocol: lmtp
+      listen: $MAIL_HOST:1024
+    - protocol: sieve
+      listen: $MAIL_HOST:14190
+    - protocol: submission
+      listen: $MAIL_HOST:1587
 EOF
 }
 
@@ -759,7 +774,8 @@ print_summary() {
     echo
     if $START_GATEWAY; then
         echo "  Webmail:    $GATEWAY_URL"
-        echo "  Admin API:  http://$ADMIN_LISTEN/  (bearer token in $STATE/admin-token)"
+        echo "  Admin API:  http://$ADMIN_LISTEN/api/v1/  (bearer token in $STATE/admin-token)"
+        echo "  Mail:       $MAIL_HOST IMAP 1143, POP3 1110, LMTP 1024, ManageSieve 14190, Submission 1587"
     else
         echo "  Gateway:    not started (--no-gateway); configure yours with secret $STATE/secret"
     fi
