@@ -71,7 +71,7 @@ public class ImapBench {
                 target, done.get(), failed.get(), seconds, done.get() / (double) seconds);
     }
 
-    /** FETCH BODY[] of message 1 in INBOX, COUNT times on one logged-in connection. */
+    /** FETCH BODY[] of the newest message in INBOX, COUNT times on one logged-in connection. */
     static void fetch(InetSocketAddress target, String user, String password, int count) throws Exception {
         try (Session s = Session.open(target)) {
             expectOk(s.command("LOGIN \"" + user + "\" \"" + password + "\""));
@@ -171,9 +171,9 @@ public class ImapBench {
             }
         }
 
-        /** FETCH 1 BODY.PEEK[] and returns the literal's size, reading it fully. */
+        /** FETCH * BODY.PEEK[] and returns the literal's size, reading it fully. */
         long fetchBody() throws IOException {
-            out.write("a FETCH 1 BODY.PEEK[]\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write("a FETCH * BODY.PEEK[]\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             long size = 0;
             while (true) {

@@ -9,6 +9,20 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+
+# The integration tests and this script use the same fixed loopback addresses. Both take the
+# POSIX lock on this file (the tests through Java's FileChannel.lock), so they wait for each other.
+lock_file=${TMPDIR:-/tmp}/mailpin-topology.lock
+if [[ -z ${MAILPIN_TOPOLOGY_LOCKED:-} ]]; then
+    exec python3 -c '
+import fcntl, os, sys
+lock = open(sys.argv[1], "a")
+fcntl.lockf(lock, fcntl.LOCK_EX)
+os.set_inheritable(lock.fileno(), True)
+os.environ["MAILPIN_TOPOLOGY_LOCKED"] = "1"
+os.execvp(sys.argv[2], sys.argv[2:])
+' "$lock_file" "$0" "$@"
+fi
 rounds=3 seconds=10 threads=4 idle=9000 state=/tmp/mailpin-bench
 while (($# > 0)); do
     case "$1" in
