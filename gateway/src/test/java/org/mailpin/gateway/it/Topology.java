@@ -177,6 +177,7 @@ final class Topology implements AutoCloseable {
                 return String.join(" ", command) + " failed";
             }
         });
+        Files.deleteIfExists(output);
     }
 
     static int freePort() throws IOException {
