@@ -3,6 +3,7 @@ package org.mailpin.director;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * Decides which backend serves a user. Every gateway node holds one; nodes share the state, so
@@ -18,6 +19,10 @@ public interface Director extends AutoCloseable {
      * Two nodes calling this at once for a new user get the same assignment.
      *
      * @throws NoBackendAvailableException when a new assignment is needed and the ring is empty
+     * @throws DirectorUnavailableException when a new assignment is needed but the shared state
+     *         rejects writes, e.g. on the minority side of a split cluster (a subclass of
+     *         {@link NoBackendAvailableException}, so callers that map that to a temporary failure
+     *         already handle it)
      */
     Assignment assign(String user);
 
@@ -52,6 +57,20 @@ public interface Director extends AutoCloseable {
 
     /** Login pages issued by Roundcube instances, shared by all nodes. */
     LoginTokens loginTokens();
+
+    /**
+     * Publishes a kick to every node: each node closes the user's live connections to the backend,
+     * or to every backend when {@code backendId} is null. Registered {@link #onKick} listeners do
+     * the closing, on this node as well.
+     */
+    void kick(String user, String backendId);
+
+    /**
+     * Registers a listener that gets every kick published by any node, with the user and the
+     * backend id, or null for every backend. Listeners run on a shared event thread, so they must
+     * not block.
+     */
+    void onKick(BiConsumer<String, String> listener);
 
     @Override
     void close();

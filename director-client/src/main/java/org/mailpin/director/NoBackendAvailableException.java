@@ -10,4 +10,8 @@ public class NoBackendAvailableException extends RuntimeException {
         super("no backend available for user " + user + (tag.isEmpty() ? "" : " (tag " + tag + ")")
                 + ": every backend is down or has vhosts 0");
     }
+
+    protected NoBackendAvailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

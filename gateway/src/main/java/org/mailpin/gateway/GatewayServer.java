@@ -5,11 +5,15 @@ import java.time.InstantSource;
 
 import org.mailpin.director.DirectorSettings;
 import org.mailpin.director.UsernameNormalizer;
+import org.mailpin.director.hazelcast.ClientSettings;
 import org.mailpin.director.hazelcast.ClusterSettings;
+import org.mailpin.director.hazelcast.HazelcastClients;
 import org.mailpin.director.hazelcast.HazelcastDirector;
 import org.mailpin.director.hazelcast.HazelcastMembers;
 import org.mailpin.gateway.admin.AdminServer;
 import org.mailpin.gateway.config.GatewayConfig;
+import org.mailpin.gateway.config.GatewayConfig.ClusterMode;
+import org.mailpin.gateway.config.GatewayConfig.ClusterSection;
 import org.mailpin.gateway.config.ConfigException;
 import org.mailpin.gateway.http.Hmac;
 import org.mailpin.gateway.http.WebGateway;
@@ -46,10 +50,7 @@ public final class GatewayServer implements AutoCloseable {
         var d = config.director();
         DirectorSettings settings = new DirectorSettings(config.node(), d.userExpire(), config.web().sessionIdle(),
                 new UsernameNormalizer(d.lowercase(), d.defaultDomain(), d.hashFormat()), config.backends());
-        var c = config.cluster();
-        ClusterSettings cluster = new ClusterSettings(c.name(), c.bindAddress(), c.port(), c.members());
-
-        HazelcastInstance hazelcast = HazelcastMembers.start(cluster, settings.userExpire(), settings.webSessionIdle());
+        HazelcastInstance hazelcast = startHazelcast(config.cluster(), settings);
         HazelcastDirector director = null;
         WebGateway web = null;
         MailProxy mail = null;
@@ -58,6 +59,7 @@ public final class GatewayServer implements AutoCloseable {
             web = new WebGateway(config.web(), director, hmac, clock);
             web.start();
             mail = MailProxy.start(config, director);
+            wireKicks(director, mail);
             AdminServer admin = new AdminServer(config.admin(), director, adminToken);
             admin.start();
             log.info("node {} ready: {} backend(s), user-expire {}", config.node(), config.backends().size(),
@@ -76,6 +78,32 @@ public final class GatewayServer implements AutoCloseable {
             hazelcast.shutdown();
             throw e;
         }
+    }
+
+    private static HazelcastInstance startHazelcast(ClusterSection cluster, DirectorSettings settings) {
+        if (cluster.mode() == ClusterMode.CLIENT) {
+            return HazelcastClients.start(new ClientSettings(cluster.name(), cluster.clientAddresses()),
+                    settings.userExpire(), settings.webSessionIdle());
+        }
+        ClusterSettings member = new ClusterSettings(cluster.name(), cluster.bindAddress(), cluster.port(),
+                cluster.members(), cluster.minMembers());
+        log.info("starting Hazelcast member on {}:{} with {} listed member(s), new assignments need {} member(s)",
+                member.bindAddress(), member.port(), member.members().size(), member.minMembers());
+        return HazelcastMembers.start(member, settings.userExpire(), settings.webSessionIdle());
+    }
+
+    // Kicks from any node close this node's matching mail connections. After a split cluster
+    // heals, the director compares the live connections with the merged assignments.
+    // TODO: also remove the user's web sessions on a kick.
+    private static void wireKicks(HazelcastDirector director, MailProxy mail) {
+        director.onKick((user, backendId) -> {
+            int closed = mail.kick(user, backendId);
+            if (closed > 0) {
+                log.info("kick of user {} closed {} connection(s) on {}", user, closed,
+                        backendId == null ? "every backend" : "backend " + backendId);
+            }
+        });
+        director.liveBackends(mail::liveBackends);
     }
 
     private static Hmac hmac(GatewayConfig config) {

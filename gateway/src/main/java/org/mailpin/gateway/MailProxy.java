@@ -3,6 +3,10 @@ package org.mailpin.gateway;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 
 import javax.net.ssl.SSLContext;
 
@@ -17,9 +21,13 @@ import org.mailpin.gateway.mail.MailSettings;
 import org.mailpin.gateway.mail.ProxyContext;
 import org.mailpin.gateway.mail.Relay;
 import org.mailpin.gateway.mail.TlsContexts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The mail protocol proxies of a node: listeners, live connections and their keep-alive. */
 public final class MailProxy implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(MailProxy.class);
 
     private final LiveConnections live;
     private final MailServer server;
@@ -73,6 +81,40 @@ public final class MailProxy implements AutoCloseable {
         } catch (IOException e) {
             return "mailpin";
         }
+    }
+
+    /**
+     * Closes this node's live connections of the user to the backend, or to every backend when
+     * {@code backendId} is null, and returns how many it closed.
+     */
+    public int kick(String user, String backendId) {
+        if (backendId == null) {
+            return live.kick(user);
+        }
+        int closed = 0;
+        for (LiveConnections.Entry entry : live.forUser(user)) {
+            if (!entry.backendId().equals(backendId)) {
+                continue;
+            }
+            // The session ends when its connection closes and then removes its own entry.
+            try {
+                entry.connection().close();
+                closed++;
+            } catch (IOException e) {
+                log.warn("closing connection {} of {} to backend {} failed: {}", entry.id(), user, backendId,
+                        e.toString());
+            }
+        }
+        return closed;
+    }
+
+    /** Returns each user with live connections on this node and the ids of their backends. */
+    public Map<String, Set<String>> liveBackends() {
+        Map<String, Set<String>> backends = new HashMap<>();
+        for (LiveConnections.Entry entry : live.all()) {
+            backends.computeIfAbsent(entry.user(), user -> new HashSet<>()).add(entry.backendId());
+        }
+        return backends;
     }
 
     public LiveConnections live() {

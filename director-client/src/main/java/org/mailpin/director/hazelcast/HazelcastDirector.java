@@ -5,14 +5,22 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 import org.mailpin.director.Assignment;
 import org.mailpin.director.AssignmentReason;
 import org.mailpin.director.Backend;
 import org.mailpin.director.Director;
 import org.mailpin.director.DirectorSettings;
+import org.mailpin.director.DirectorUnavailableException;
 import org.mailpin.director.LoginTokens;
 import org.mailpin.director.NoBackendAvailableException;
 import org.mailpin.director.UsernameNormalizer;
@@ -21,12 +29,16 @@ import org.mailpin.director.ring.DovecotRing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.hazelcast.client.HazelcastClientOfflineException;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
+import com.hazelcast.topic.ITopic;
 
 /**
  * The director on Hazelcast: assignments, backends and web sessions in {@link IMap}s that every
@@ -40,6 +52,11 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
  * Expiry is decided from the {@code lastActivity} stored in the value and the injected clock, so
  * tests advance time instead of sleeping; the map's own max-idle (user-expire plus a margin) only
  * removes entries nobody asked for.
+ *
+ * <p>Split clusters: with a split-brain protection configured (see {@link HazelcastMembers}), a
+ * side with fewer members than the minimum rejects assignment writes. There {@link #assign}
+ * returns existing assignments from reads and throws {@link DirectorUnavailableException} when it
+ * would have to write a new one. Kicks travel on the {@link MapNames#KICKS} topic to every node.
  */
 public final class HazelcastDirector implements Director {
 
@@ -55,6 +72,12 @@ public final class HazelcastDirector implements Director {
     private final HazelcastLoginTokens loginTokens;
     private final Duration touchInterval;
     private final UUID backendListener;
+    private final ITopic<String> kicks;
+    private final UUID kickListener;
+    private final List<BiConsumer<String, String>> kickListeners = new CopyOnWriteArrayList<>();
+    private final UUID lifecycleListener;
+    private final AtomicLong lastRejectedWriteWarning = new AtomicLong();
+    private volatile Supplier<Map<String, Set<String>>> liveBackends = Map::of;
     private volatile Snapshot snapshot;
 
     public HazelcastDirector(HazelcastInstance hazelcast, DirectorSettings settings, InstantSource clock) {
@@ -69,6 +92,9 @@ public final class HazelcastDirector implements Director {
         this.touchInterval = refreshInterval(settings.userExpire());
 
         this.backendListener = backendMap.addEntryListener(new BackendListener(), false);
+        this.kicks = hazelcast.getTopic(MapNames.KICKS);
+        this.kickListener = kicks.addMessageListener(message -> deliverKick(message.getMessageObject()));
+        this.lifecycleListener = hazelcast.getLifecycleService().addLifecycleListener(this::lifecycleChanged);
         for (Backend backend : settings.backends()) {
             String previous = backendMap.putIfAbsent(backend.id(), Codec.encode(backend));
             if (previous != null && !previous.equals(Codec.encode(backend))) {
@@ -89,6 +115,19 @@ public final class HazelcastDirector implements Director {
 
     @Override
     public Assignment assign(String user) {
+        try {
+            return assignOrThrow(user);
+        } catch (SplitBrainProtectionException e) {
+            throw new DirectorUnavailableException(user, "this node's cluster has fewer members than "
+                    + "cluster.min-members, so it writes no new assignments until the missing members return ("
+                    + e.getMessage() + ")", e);
+        } catch (HazelcastClientOfflineException e) {
+            throw new DirectorUnavailableException(user,
+                    "this node's Hazelcast client is disconnected from the cluster and reconnecting", e);
+        }
+    }
+
+    private Assignment assignOrThrow(String user) {
         for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
             Instant now = clock.instant();
             String stored = assignments.get(user);
@@ -134,7 +173,13 @@ public final class HazelcastDirector implements Director {
         }
         // A lost race means another node just wrote a newer value, which is as good.
         Assignment touched = current.touchedAt(now);
-        assignments.replace(current.user(), stored, Codec.encode(touched));
+        try {
+            assignments.replace(current.user(), stored, Codec.encode(touched));
+        } catch (SplitBrainProtectionException e) {
+            // The assignment stays usable from reads; it only misses this activity record.
+            warnRejectedWrite(current.user(), e);
+            return current;
+        }
         return touched;
     }
 
@@ -199,6 +244,57 @@ public final class HazelcastDirector implements Director {
         return loginTokens;
     }
 
+    @Override
+    public void kick(String user, String backendId) {
+        if (user.isEmpty()) {
+            throw new IllegalArgumentException("cannot kick an empty user");
+        }
+        kicks.publish(user + "\t" + (backendId == null ? "" : backendId));
+        log.info("kick of user {} on {} published", user, backendId == null ? "every backend" : "backend " + backendId);
+    }
+
+    @Override
+    public void onKick(BiConsumer<String, String> listener) {
+        kickListeners.add(listener);
+    }
+
+    /**
+     * Sets the source of this node's live connections, as user to the ids of the backends they
+     * are proxied to, for {@link #kickStaleConnections()}. The gateway supplies it, so the
+     * director needs no gateway classes.
+     */
+    public void liveBackends(Supplier<Map<String, Set<String>>> source) {
+        this.liveBackends = source;
+    }
+
+    /**
+     * Kicks every live connection of this node whose backend is not its user's assignment, and
+     * returns how many (user, backend) kicks it published. Runs by itself on every node after a
+     * split cluster heals (Hazelcast's MERGED event on any member) and after a client connects
+     * again, because then the merged assignment can differ from the one a connection was opened
+     * with. Users without an assignment are left alone.
+     */
+    public int kickStaleConnections() {
+        int published = 0;
+        for (Map.Entry<String, Set<String>> live : liveBackends.get().entrySet()) {
+            String user = live.getKey();
+            String stored = assignments.get(user);
+            if (stored == null) {
+                continue;
+            }
+            String assigned = Codec.decodeAssignment(stored).backendId();
+            for (String backendId : live.getValue()) {
+                if (!backendId.equals(assigned)) {
+                    log.warn("user {} has live connections on backend {} but is assigned to {}; kicking them",
+                            user, backendId, assigned);
+                    kick(user, backendId);
+                    published++;
+                }
+            }
+        }
+        return published;
+    }
+
     /** Returns the Hazelcast instance, for the gateway's cluster status only. */
     public HazelcastInstance hazelcast() {
         return hazelcast;
@@ -206,7 +302,75 @@ public final class HazelcastDirector implements Director {
 
     @Override
     public void close() {
+        hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
+        kicks.removeMessageListener(kickListener);
         backendMap.removeEntryListener(backendListener);
+    }
+
+    private void deliverKick(String message) {
+        int tab = message.indexOf('\t');
+        if (tab < 0) {
+            log.warn("ignoring unreadable kick event '{}': expected user, tab, backend id", message);
+            return;
+        }
+        if (tab == 0) {
+            checkStaleConnectionsInBackground("a check request from another node");
+            return;
+        }
+        String user = message.substring(0, tab);
+        String backendId = tab + 1 == message.length() ? null : message.substring(tab + 1);
+        for (BiConsumer<String, String> listener : kickListeners) {
+            try {
+                listener.accept(user, backendId);
+            } catch (RuntimeException e) {
+                log.warn("kick listener failed for user {} on backend {}", user, backendId, e);
+            }
+        }
+    }
+
+    private void lifecycleChanged(LifecycleEvent event) {
+        switch (event.getState()) {
+            // Only the members that joined the other side get MERGED, but a connection on any node
+            // can be on the losing backend, so every node checks its own.
+            case MERGED -> requestStaleConnectionCheck();
+            case CLIENT_CONNECTED -> checkStaleConnectionsInBackground("the Hazelcast client connected");
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * Asks every node, this one included, to run {@link #kickStaleConnections()}: a kick event with
+     * an empty user, which no real user can have.
+     */
+    public void requestStaleConnectionCheck() {
+        kicks.publish("\t");
+    }
+
+    // Event threads must not wait on map calls, so the check runs on its own virtual thread.
+    private void checkStaleConnectionsInBackground(String cause) {
+        Thread.ofVirtual().name("mailpin-stale-connections").start(() -> {
+            try {
+                int kicked = kickStaleConnections();
+                log.info("compared live connections with assignments after {}: {} kick(s) published", cause, kicked);
+            } catch (RuntimeException e) {
+                log.warn("comparing live connections with assignments after {} failed", cause, e);
+            }
+        });
+    }
+
+    // A minority side rejects every activity write, so log one WARN a minute, not one per user.
+    private void warnRejectedWrite(String user, SplitBrainProtectionException e) {
+        long now = System.nanoTime();
+        long last = lastRejectedWriteWarning.get();
+        if (last != 0 && now - last < TimeUnit.MINUTES.toNanos(1)) {
+            log.debug("activity of user {} not recorded: {}", user, e.getMessage());
+            return;
+        }
+        if (lastRejectedWriteWarning.compareAndSet(last, now)) {
+            log.warn("activity of user {} not recorded, existing assignments stay readable but are not refreshed "
+                    + "(logged at most once a minute): {}", user, e.getMessage());
+        }
     }
 
     private synchronized void rebuildRing() {

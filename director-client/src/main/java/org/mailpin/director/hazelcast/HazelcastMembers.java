@@ -1,18 +1,26 @@
 package org.mailpin.director.hazelcast;
 
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.time.Duration;
+import java.util.List;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.spi.merge.LatestUpdateMergePolicy;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 
 /**
  * Builds and starts embedded Hazelcast members with the settings every Mailpin member needs:
  * phone-home, multicast and cloud auto-detection off, TCP-IP join only, logging through SLF4J,
- * and explicit backups and max-idle on every map.
+ * explicit backups and max-idle on every map, and, with {@link ClusterSettings#minMembers()} above
+ * 1, a split-brain protection that rejects assignment writes in a smaller cluster.
  */
 public final class HazelcastMembers {
 
@@ -26,9 +34,34 @@ public final class HazelcastMembers {
     private HazelcastMembers() {
     }
 
-    /** Starts a member; the caller shuts it down. */
+    /**
+     * Starts a member; the caller shuts it down.
+     *
+     * @throws UncheckedIOException when the member cannot listen on its address and port, e.g.
+     *         because another process uses the port
+     */
     public static HazelcastInstance start(ClusterSettings cluster, Duration userExpire, Duration webSessionIdle) {
-        return Hazelcast.newHazelcastInstance(config(cluster, userExpire, webSessionIdle));
+        Config config = config(cluster, userExpire, webSessionIdle);
+        try {
+            return Hazelcast.newHazelcastInstance(config);
+        } catch (RuntimeException e) {
+            BindException bindFailure = bindFailure(e);
+            if (bindFailure != null) {
+                throw new UncheckedIOException("cannot listen on " + cluster.bindAddress() + ":" + cluster.port()
+                        + " (cluster.bind): " + e.getMessage()
+                        + " Stop the process that uses the port or choose another cluster.bind.", bindFailure);
+            }
+            throw e;
+        }
+    }
+
+    private static BindException bindFailure(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof BindException bind) {
+                return bind;
+            }
+        }
+        return null;
     }
 
     /** Returns the member configuration, for tests and for inspection. */
@@ -58,9 +91,20 @@ public final class HazelcastMembers {
         join.getTcpIpConfig().setEnabled(true).addMember(cluster.bindAddress() + ":" + cluster.port());
         cluster.members().forEach(member -> join.getTcpIpConfig().addMember(member));
 
-        config.addMapConfig(new MapConfig(MapNames.ASSIGNMENTS)
+        MapConfig assignments = new MapConfig(MapNames.ASSIGNMENTS)
                 .setBackupCount(1)
-                .setMaxIdleSeconds(seconds(userExpire.plus(EXPIRY_MARGIN))));
+                .setMaxIdleSeconds(seconds(userExpire.plus(EXPIRY_MARGIN)))
+                // LatestUpdateMergePolicy reads each entry's last update time, which Hazelcast
+                // only keeps with per-entry statistics on.
+                .setPerEntryStatsEnabled(true)
+                .setMergePolicyConfig(new MergePolicyConfig().setPolicy(LatestUpdateMergePolicy.class.getName()));
+        // Hazelcast rejects a protection with a minimum below 2, and 1 means none anyway.
+        if (cluster.minMembers() > 1) {
+            config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(MapNames.ASSIGNMENTS_PROTECTION, true,
+                    cluster.minMembers()).setProtectOn(SplitBrainProtectionOn.WRITE));
+            assignments.setSplitBrainProtectionName(MapNames.ASSIGNMENTS_PROTECTION);
+        }
+        config.addMapConfig(assignments);
         config.addMapConfig(new MapConfig(MapNames.WEB_SESSIONS)
                 .setBackupCount(1)
                 .setMaxIdleSeconds(seconds(webSessionIdle)));
@@ -73,7 +117,20 @@ public final class HazelcastMembers {
         return config;
     }
 
-    private static int seconds(Duration duration) {
+    /**
+     * Returns the map settings of every Mailpin map as one line each, for a cluster that Mailpin
+     * joins as a client and therefore cannot configure.
+     */
+    public static List<String> mapSettings(Duration userExpire, Duration webSessionIdle) {
+        return List.of(
+                MapNames.ASSIGNMENTS + ": backup-count 1, max-idle-seconds " + seconds(userExpire.plus(EXPIRY_MARGIN))
+                        + ", per-entry-stats-enabled true, merge-policy LatestUpdateMergePolicy",
+                MapNames.WEB_SESSIONS + ": backup-count 1, max-idle-seconds " + seconds(webSessionIdle),
+                MapNames.LOGIN_TOKENS + ": backup-count 1, time-to-live-seconds " + seconds(LOGIN_PAGE_LIFETIME),
+                MapNames.BACKENDS + ": backup-count 1, max-idle-seconds 0");
+    }
+
+    static int seconds(Duration duration) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, duration.toSeconds()));
     }
 }

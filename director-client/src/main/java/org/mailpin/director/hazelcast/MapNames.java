@@ -13,6 +13,12 @@ public final class MapNames {
     /** Roundcube session cookie to the instance and token of the login page it was issued with. */
     public static final String LOGIN_TOKENS = "mailpin.login-tokens";
 
+    /** Topic of kick events, each {@code user + "\t" + backendId} with an empty id for every backend. */
+    public static final String KICKS = "mailpin.kicks";
+
+    /** Split-brain protection applied to writes of {@link #ASSIGNMENTS}. */
+    public static final String ASSIGNMENTS_PROTECTION = "mailpin.assignments-majority";
+
     private MapNames() {
     }
 }

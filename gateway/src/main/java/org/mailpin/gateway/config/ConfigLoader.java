@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -15,6 +16,7 @@ import org.mailpin.director.IpAddresses;
 import org.mailpin.director.UsernameNormalizer;
 import org.mailpin.director.hazelcast.ClusterSettings;
 import org.mailpin.gateway.config.GatewayConfig.AdminSection;
+import org.mailpin.gateway.config.GatewayConfig.ClusterMode;
 import org.mailpin.gateway.config.GatewayConfig.ClusterSection;
 import org.mailpin.gateway.config.GatewayConfig.DirectorSection;
 import org.mailpin.gateway.config.GatewayConfig.RoundcubeInstance;
@@ -171,11 +173,84 @@ public final class ConfigLoader {
     }
 
     private static ClusterSection cluster(Section s) {
-        s.allowOnly("name", "bind", "members");
+        s.allowOnly("name", "mode", "bind", "members", "min-members", "client");
         ClusterSettings defaults = ClusterSettings.singleMember();
+        String name = s.string("name", defaults.name());
+        String mode = s.string("mode", "member");
+        return switch (mode) {
+            case "member" -> memberCluster(s, name, defaults);
+            case "client" -> clientCluster(s, name);
+            default -> throw s.error(s.key("mode"), "invalid mode '" + mode + "'; expected member or client");
+        };
+    }
+
+    private static ClusterSection memberCluster(Section s, String name, ClusterSettings defaults) {
+        if (s.has("client")) {
+            throw s.error(s.key("client"), "only used with mode: client; remove it or set cluster.mode to client");
+        }
         HostPort bind = s.parsed("bind", new HostPort(defaults.bindAddress(), defaults.port()),
                 t -> HostPort.parse(t, ClusterSettings.DEFAULT_PORT));
-        return new ClusterSection(s.string("name", defaults.name()), bind.host(), bind.port(),
-                s.strings("members", List.of()));
+        // A member entry without a port uses this node's port, as members usually share one.
+        List<String> members = addresses(s, "members", bind.port());
+        int size = ClusterSettings.clusterSize(bind.host(), bind.port(), members);
+        int minMembers = s.integer("min-members", ClusterSettings.defaultMinMembers(bind.host(), bind.port(), members),
+                1, size);
+        return new ClusterSection(name, ClusterMode.MEMBER, bind.host(), bind.port(), members, minMembers, List.of());
+    }
+
+    private static ClusterSection clientCluster(Section s, String name) {
+        for (String memberOnly : List.of("bind", "members", "min-members")) {
+            if (s.has(memberOnly)) {
+                throw s.error(s.key(memberOnly), "only used with mode: member; in client mode the existing "
+                        + "cluster's own configuration sets it");
+            }
+        }
+        Section client = s.section("client").allowOnly("addresses");
+        List<String> addresses = addresses(client, "addresses", ClusterSettings.DEFAULT_PORT);
+        if (addresses.isEmpty()) {
+            throw client.error(client.key("addresses"), "missing; list at least one member of the existing "
+                    + "Hazelcast cluster as host:port, e.g. [\"10.0.0.5:5701\"]");
+        }
+        ClusterSettings unused = ClusterSettings.singleMember();
+        return new ClusterSection(name, ClusterMode.CLIENT, unused.bindAddress(), unused.port(), List.of(), 1,
+                addresses);
+    }
+
+    /** Reads a list of host or host:port entries as canonical host:port, IPv6 in brackets. */
+    private static List<String> addresses(Section s, String name, int defaultPort) {
+        List<String> entries = s.strings(name, List.of());
+        Set<String> addresses = new LinkedHashSet<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String key = s.key(name) + "[" + i + "]";
+            HostPort address;
+            try {
+                address = HostPort.parse(entries.get(i), defaultPort);
+            } catch (IllegalArgumentException e) {
+                throw s.error(key, e.getMessage());
+            }
+            if (!validHost(address.host())) {
+                throw s.error(key, "invalid host '" + address.host() + "' in '" + entries.get(i)
+                        + "'; expected an IP address or host name and an optional port, e.g. 10.0.0.2:5701");
+            }
+            String host = address.host().contains(":") ? "[" + address.host() + "]" : address.host();
+            if (!addresses.add(host + ":" + address.port())) {
+                throw s.error(key, "duplicate entry '" + entries.get(i) + "'");
+            }
+        }
+        return List.copyOf(addresses);
+    }
+
+    // Hazelcast also reads ranges such as 10.0.0.1-5 and wildcards; Mailpin lists each member once,
+    // so anything made of digits, dots and dashes must be a plain IPv4 address.
+    private static boolean validHost(String host) {
+        if (host.contains(":") || host.matches("[0-9.-]+")) {
+            try {
+                IpAddresses.canonical(host);
+                return true;
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+        return host.matches("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
     }
 }

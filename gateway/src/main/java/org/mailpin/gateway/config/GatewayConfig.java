@@ -54,11 +54,23 @@ public record GatewayConfig(String node, DirectorSection director, List<Backend>
     }
 
     /**
-     * @param name        Hazelcast cluster name
-     * @param bindAddress this node's cluster address
-     * @param port        this node's cluster port
-     * @param members     peers as host or host:port
+     * @param name            Hazelcast cluster name
+     * @param mode            whether this node runs a Hazelcast member or connects as a client
+     * @param bindAddress     this node's cluster address (member mode)
+     * @param port            this node's cluster port (member mode)
+     * @param members         peers as host:port, this node possibly among them (member mode)
+     * @param minMembers      smallest cluster in which new assignments are written (member mode)
+     * @param clientAddresses members of the existing cluster as host:port (client mode), else empty
      */
-    public record ClusterSection(String name, String bindAddress, int port, List<String> members) {
+    public record ClusterSection(String name, ClusterMode mode, String bindAddress, int port, List<String> members,
+                                 int minMembers, List<String> clientAddresses) {
+    }
+
+    /** Role of a node in the shared state. */
+    public enum ClusterMode {
+        /** Runs an embedded Hazelcast member: the default. */
+        MEMBER,
+        /** Connects as a Hazelcast client to an existing cluster. */
+        CLIENT
     }
 }

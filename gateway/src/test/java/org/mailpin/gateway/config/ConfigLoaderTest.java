@@ -431,6 +431,123 @@ class ConfigLoaderTest {
         assertTrue(error.getMessage().equals("config file " + absent + " not found"), error.getMessage());
     }
 
+    @Test
+    void clusterMembersNormalized() throws IOException {
+        String yaml = MINIMAL + """
+                cluster:
+                  bind: 127.0.0.1:5701
+                  members: ["127.0.0.1", "127.0.0.2", "127.0.0.3:5801", "[::1]:5702", "gw5.example.test"]
+                """;
+
+        GatewayConfig.ClusterSection cluster = ConfigLoader.load(write(yaml)).cluster();
+
+        assertEquals(GatewayConfig.ClusterMode.MEMBER, cluster.mode());
+        assertEquals(List.of("127.0.0.1:5701", "127.0.0.2:5701", "127.0.0.3:5801", "[::1]:5702",
+                "gw5.example.test:5701"), cluster.members());
+        assertEquals(3, cluster.minMembers());
+        assertEquals(List.of(), cluster.clientAddresses());
+    }
+
+    @Test
+    void clusterMinMembersDefaults() throws IOException {
+        String two = MINIMAL + "cluster:\n  bind: 127.0.0.1:5701\n  members: [\"127.0.0.2:5701\"]\n";
+        String three = MINIMAL + "cluster:\n  bind: 127.0.0.1:5701\n  members: [\"127.0.0.2\", \"127.0.0.3\"]\n";
+        String set = MINIMAL + "cluster:\n  members: [\"127.0.0.2\", \"127.0.0.3\"]\n  min-members: 1\n";
+
+        assertEquals(1, ConfigLoader.load(write(MINIMAL)).cluster().minMembers());
+        assertEquals(1, ConfigLoader.load(write(two)).cluster().minMembers());
+        assertEquals(2, ConfigLoader.load(write(three)).cluster().minMembers());
+        assertEquals(1, ConfigLoader.load(write(set)).cluster().minMembers());
+    }
+
+    @Test
+    void clusterMinMembersAboveSizeRejected() throws IOException {
+        String yaml = MINIMAL + "cluster:\n  members: [\"127.0.0.2\"]\n  min-members: 3\n";
+
+        String message = loadError(yaml).getMessage();
+
+        assertTrue(message.contains("key cluster.min-members:"), message);
+        assertTrue(message.contains("expected a whole number from 1 to 2"), message);
+    }
+
+    @Test
+    void clusterMemberEntryInvalid() throws IOException {
+        List<String> invalid = List.of("127.0.0.3:99999", "127.0.0.3:", "10.0.0.1-5", "10.0.0.*", "gw 3",
+                ":5701", "[::1", "999.0.0.1", "gw3.example.test:http");
+        for (String entry : invalid) {
+            String yaml = MINIMAL + "cluster:\n  members: [\"127.0.0.2\", \"" + entry + "\"]\n";
+
+            String message = loadError(yaml).getMessage();
+
+            assertTrue(message.contains("key cluster.members[1]:"), entry + ": " + message);
+            assertTrue(message.contains("invalid"), entry + ": " + message);
+        }
+    }
+
+    @Test
+    void clusterMemberDuplicateRejected() throws IOException {
+        String yaml = MINIMAL + "cluster:\n  members: [\"127.0.0.2\", \"127.0.0.2:5701\"]\n";
+
+        String message = loadError(yaml).getMessage();
+
+        assertTrue(message.contains("key cluster.members[1]: duplicate entry '127.0.0.2:5701'"), message);
+    }
+
+    @Test
+    void clusterModeUnknownRejected() throws IOException {
+        String yaml = MINIMAL + "cluster:\n  mode: server\n";
+
+        String message = loadError(yaml).getMessage();
+
+        assertTrue(message.contains("key cluster.mode: invalid mode 'server'; expected member or client"), message);
+    }
+
+    @Test
+    void clusterClientMode() throws IOException {
+        String yaml = MINIMAL + """
+                cluster:
+                  name: shared
+                  mode: client
+                  client:
+                    addresses: ["10.0.0.5", "10.0.0.6:5801"]
+                """;
+
+        GatewayConfig.ClusterSection cluster = ConfigLoader.load(write(yaml)).cluster();
+
+        assertEquals(GatewayConfig.ClusterMode.CLIENT, cluster.mode());
+        assertEquals("shared", cluster.name());
+        assertEquals(List.of("10.0.0.5:5701", "10.0.0.6:5801"), cluster.clientAddresses());
+        assertEquals(List.of(), cluster.members());
+    }
+
+    @Test
+    void clusterClientModeNeedsAddresses() throws IOException {
+        String yaml = MINIMAL + "cluster:\n  mode: client\n";
+
+        String message = loadError(yaml).getMessage();
+
+        assertTrue(message.contains("key cluster.client.addresses: missing"), message);
+    }
+
+    @Test
+    void clusterClientModeRejectsMembers() throws IOException {
+        String yaml = MINIMAL + "cluster:\n  mode: client\n  members: [\"10.0.0.2\"]\n"
+                + "  client:\n    addresses: [\"10.0.0.5\"]\n";
+
+        String message = loadError(yaml).getMessage();
+
+        assertTrue(message.contains("key cluster.members: only used with mode: member"), message);
+    }
+
+    @Test
+    void clusterMemberModeRejectsClientSection() throws IOException {
+        String yaml = MINIMAL + "cluster:\n  client:\n    addresses: [\"10.0.0.5\"]\n";
+
+        String message = loadError(yaml).getMessage();
+
+        assertTrue(message.contains("key cluster.client: only used with mode: client"), message);
+    }
+
     private Path configFile() {
         return folder.resolve("gateway.yaml");
     }

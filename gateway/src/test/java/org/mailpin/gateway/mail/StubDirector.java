@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 
 import org.mailpin.director.Assignment;
 import org.mailpin.director.AssignmentReason;
@@ -20,6 +22,8 @@ import org.mailpin.director.WebSessions;
  * or, with no backend set, assign() fails as with an empty ring.
  */
 public final class StubDirector implements Director {
+
+    private final List<BiConsumer<String, String>> kickListeners = new CopyOnWriteArrayList<>();
 
     private final UsernameNormalizer normalizer = new UsernameNormalizer(true, "example.test", "%Lu");
     private volatile Backend backend;
@@ -92,6 +96,17 @@ public final class StubDirector implements Director {
     @Override
     public LoginTokens loginTokens() {
         throw new UnsupportedOperationException("mail sessions do not use login tokens");
+    }
+
+    // A single node: kicks go straight to this node's listeners.
+    @Override
+    public void kick(String user, String backendId) {
+        kickListeners.forEach(listener -> listener.accept(user, backendId));
+    }
+
+    @Override
+    public void onKick(BiConsumer<String, String> listener) {
+        kickListeners.add(listener);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 
 import org.mailpin.director.Assignment;
 import org.mailpin.director.AssignmentReason;
@@ -18,6 +19,8 @@ import org.mailpin.director.WebSessions;
 
 /** An in-memory director with one backend, or none, for unit tests of the IMAP session. */
 final class FakeDirector implements Director {
+
+    private final List<BiConsumer<String, String>> kickListeners = new CopyOnWriteArrayList<>();
 
     private final UsernameNormalizer normalizer = new UsernameNormalizer(true, "example.test", "%Lu");
     private volatile Backend backend;
@@ -93,6 +96,17 @@ final class FakeDirector implements Director {
     @Override
     public LoginTokens loginTokens() {
         throw new UnsupportedOperationException("the IMAP session does not use login tokens");
+    }
+
+    // A single node: kicks go straight to this node's listeners.
+    @Override
+    public void kick(String user, String backendId) {
+        kickListeners.forEach(listener -> listener.accept(user, backendId));
+    }
+
+    @Override
+    public void onKick(BiConsumer<String, String> listener) {
+        kickListeners.add(listener);
     }
 
     @Override

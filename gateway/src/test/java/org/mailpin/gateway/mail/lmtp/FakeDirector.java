@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 
 import org.mailpin.director.Assignment;
 import org.mailpin.director.AssignmentReason;
@@ -19,6 +20,8 @@ import org.mailpin.director.WebSessions;
 
 /** A director with fixed user-to-backend routes; a user without a route has no backend available. */
 final class FakeDirector implements Director {
+
+    private final List<BiConsumer<String, String>> kickListeners = new CopyOnWriteArrayList<>();
 
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
     private final Map<String, String> routes = new ConcurrentHashMap<>();
@@ -96,6 +99,17 @@ final class FakeDirector implements Director {
     @Override
     public LoginTokens loginTokens() {
         throw new UnsupportedOperationException("LMTP tests use no login tokens");
+    }
+
+    // A single node: kicks go straight to this node's listeners.
+    @Override
+    public void kick(String user, String backendId) {
+        kickListeners.forEach(listener -> listener.accept(user, backendId));
+    }
+
+    @Override
+    public void onKick(BiConsumer<String, String> listener) {
+        kickListeners.add(listener);
     }
 
     @Override
