@@ -1,7 +1,7 @@
 #!/bin/bash
 # Installs the Debian 12 packages that the Mailpin examples and integration tests need:
 # Dovecot 2.3, Roundcube 1.6 with SQLite, PHP, PHPUnit, Chromium with its WebDriver,
-# python3 and curl.
+# python3, curl, and iptables for the split-cluster test.
 #
 # Usage: install-deps.sh           install what is missing (as root)
 #        install-deps.sh --check   exit 0 if everything is installed, 1 if not (any user)
@@ -18,7 +18,7 @@ PACKAGES=(
     dovecot-submissiond
     roundcube-core roundcube-sqlite3 roundcube-plugins
     php-cli php-sqlite3 php-mbstring php-xml php-intl phpunit
-    sqlite3 chromium chromium-driver python3 curl
+    sqlite3 chromium chromium-driver python3 curl iptables
 )
 POLICY_FILE=/usr/sbin/policy-rc.d
 

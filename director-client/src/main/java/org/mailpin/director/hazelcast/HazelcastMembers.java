@@ -64,6 +64,19 @@ public final class HazelcastMembers {
         return null;
     }
 
+    /**
+     * Returns how many synchronous backups each map keeps: one per other listed member (at least
+     * 1, at most Hazelcast's 6), so every member holds every entry. The state is small, and a
+     * member cut off by a split can then still answer every user it knew; with one backup it
+     * would lose the entries whose owner and backup were both on the other side.
+     */
+    static int backupCount(ClusterSettings cluster) {
+        long others = cluster.members().stream()
+                .filter(member -> !member.equals(cluster.bindAddress() + ":" + cluster.port()))
+                .count();
+        return (int) Math.max(1, Math.min(6, others));
+    }
+
     /** Returns the member configuration, for tests and for inspection. */
     public static Config config(ClusterSettings cluster, Duration userExpire, Duration webSessionIdle) {
         Config config = new Config();
@@ -91,8 +104,9 @@ public final class HazelcastMembers {
         join.getTcpIpConfig().setEnabled(true).addMember(cluster.bindAddress() + ":" + cluster.port());
         cluster.members().forEach(member -> join.getTcpIpConfig().addMember(member));
 
+        int backups = backupCount(cluster);
         MapConfig assignments = new MapConfig(MapNames.ASSIGNMENTS)
-                .setBackupCount(1)
+                .setBackupCount(backups)
                 .setMaxIdleSeconds(seconds(userExpire.plus(EXPIRY_MARGIN)))
                 // LatestUpdateMergePolicy reads each entry's last update time, which Hazelcast
                 // only keeps with per-entry statistics on.
@@ -106,13 +120,13 @@ public final class HazelcastMembers {
         }
         config.addMapConfig(assignments);
         config.addMapConfig(new MapConfig(MapNames.WEB_SESSIONS)
-                .setBackupCount(1)
+                .setBackupCount(backups)
                 .setMaxIdleSeconds(seconds(webSessionIdle)));
         config.addMapConfig(new MapConfig(MapNames.LOGIN_TOKENS)
-                .setBackupCount(1)
+                .setBackupCount(backups)
                 .setTimeToLiveSeconds(seconds(LOGIN_PAGE_LIFETIME)));
         config.addMapConfig(new MapConfig(MapNames.BACKENDS)
-                .setBackupCount(1)
+                .setBackupCount(backups)
                 .setMaxIdleSeconds(0));
         return config;
     }

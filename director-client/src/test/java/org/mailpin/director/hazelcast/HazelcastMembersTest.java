@@ -68,6 +68,6 @@ class HazelcastMembersTest {
         assertEquals(SplitBrainProtectionOn.WRITE, protection.getProtectOn());
         assertEquals(LatestUpdateMergePolicy.class.getName(), assignments.getMergePolicyConfig().getPolicy());
         assertTrue(assignments.isPerEntryStatsEnabled());
-        assertEquals(1, assignments.getBackupCount());
+        assertEquals(2, assignments.getBackupCount());
     }
 }
