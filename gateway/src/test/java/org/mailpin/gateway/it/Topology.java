@@ -55,28 +55,42 @@ final class Topology implements AutoCloseable {
 
     /** Starts the topology with {@code users} demo users (1 to 999) instead of {@link #USERS}. */
     static Topology start(String shape, String extraYaml, int users) throws Exception {
+        return start(shape, extraYaml, users, "60m", null);
+    }
+
+    /**
+     * Starts the topology with the given {@code director.user-expire} and, unless
+     * {@code clusterYaml} is null, that {@code cluster:} section in place of the default one,
+     * which binds a free port and lists no members.
+     */
+    static Topology start(String shape, String extraYaml, int users, String userExpire, String clusterYaml)
+            throws Exception {
         TopologyLock.acquire();
         try {
-            return startLocked(shape, extraYaml, users);
+            return startLocked(shape, extraYaml, users, userExpire, clusterYaml);
         } catch (Exception | Error e) {
             TopologyLock.release();
             throw e;
         }
     }
 
-    private static Topology startLocked(String shape, String extraYaml, int users) throws Exception {
+    private static Topology startLocked(String shape, String extraYaml, int users, String userExpire,
+            String clusterYaml) throws Exception {
         Path state = Files.createTempDirectory("mailpin-it-" + shape + "-");
         run(Duration.ofMinutes(5), REPO.resolve("examples/seed-topology/start.sh").toString(),
                 "--shape", shape, "--state", state.toString(), "--no-gateway", "--users", Integer.toString(users));
 
         int webPort = freePort();
         int adminPort = freePort();
-        int clusterPort = freePort();
+        String cluster = clusterYaml != null ? clusterYaml : """
+                cluster:
+                  bind: 127.0.0.1:%d
+                """.formatted(freePort());
         Path config = state.resolve("gateway-it.yaml");
         Files.writeString(config, """
                 node: it-node
                 director:
-                  user-expire: 60m
+                  user-expire: %s
                   username:
                     lowercase: true
                     default-domain: example.test
@@ -105,9 +119,7 @@ final class Topology implements AutoCloseable {
                 admin:
                   listen: 127.0.0.1:%d
                   token-file: admin-token
-                cluster:
-                  bind: 127.0.0.1:%d
-                """.formatted(webPort, webPort, webPort, shape.equals("shared"), adminPort, clusterPort) + extraYaml);
+                """.formatted(userExpire, webPort, webPort, webPort, shape.equals("shared"), adminPort) + cluster + extraYaml);
 
         GatewayServer gateway = GatewayServer.start(ConfigLoader.load(config), InstantSource.system());
         return new Topology(shape, state, webPort, adminPort, gateway,
