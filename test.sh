@@ -32,12 +32,14 @@ if ! $unit_only; then
     examples/install-deps.sh
 fi
 if ! command -v mvn >/dev/null; then
-    apt-get install -y -q --no-install-recommends maven
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends maven
 fi
+# Debian 12 packages only JDK 17, so a JDK 21+ has to come from elsewhere (Temurin, backports).
 if ! JAVA_HOME=$(find_jdk); then
-    echo "test.sh: installing openjdk-21-jdk-headless (no JDK 21+ found)" >&2
-    apt-get install -y -q --no-install-recommends openjdk-21-jdk-headless
-    JAVA_HOME=$(find_jdk)
+    echo "test.sh: no JDK 21 or newer found in JAVA_HOME or /usr/lib/jvm; install one, e.g. Temurin 21," \
+        "or set JAVA_HOME to it" >&2
+    exit 69
 fi
 export JAVA_HOME
 echo "test.sh: using JDK $JAVA_HOME"
