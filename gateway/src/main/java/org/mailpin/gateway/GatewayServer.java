@@ -94,7 +94,6 @@ public final class GatewayServer implements AutoCloseable {
 
     // Kicks from any node close this node's matching mail connections. After a split cluster
     // heals, the director compares the live connections with the merged assignments.
-    // TODO: also remove the user's web sessions on a kick.
     private static void wireKicks(HazelcastDirector director, MailProxy mail) {
         director.onKick((user, backendId) -> {
             int closed = mail.kick(user, backendId);
@@ -102,8 +101,24 @@ public final class GatewayServer implements AutoCloseable {
                 log.info("kick of user {} closed {} connection(s) on {}", user, closed,
                         backendId == null ? "every backend" : "backend " + backendId);
             }
+            // A kick from every backend also ends the user's web sessions, so each browser must
+            // log in again. A kick from one backend (after a split heals) leaves them: a pinned
+            // browser follows the current assignment on its next request anyway.
+            if (backendId == null) {
+                unpinWebSessions(director, user);
+            }
         });
         director.liveBackends(mail::liveBackends);
+    }
+
+    // Every node receives the kick and removes the same entries; removal is idempotent.
+    // NOTE: lists all web sessions to find the user's; fine for thousands, not for millions.
+    private static void unpinWebSessions(HazelcastDirector director, String user) {
+        for (var session : director.webSessions().list()) {
+            if (session.user().equals(user)) {
+                director.webSessions().remove(session.id());
+            }
+        }
     }
 
     private static Hmac hmac(GatewayConfig config) {
