@@ -224,6 +224,30 @@ abstract class WebmailGatewayIT {
     }
 
     @Test
+    @Order(12)
+    void kickEndsWebSession() throws Exception {
+        String user = firstUserOn("be1");
+        WebmailClient browser = new WebmailClient(topology.baseUrl());
+        browser.login(user, passwordOf(user));
+        browser.inboxList();
+        var director = topology.gateway.director();
+
+        director.kick(user, null);
+        // Kicks travel over a Hazelcast topic, so the listener runs shortly after the call.
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (director.webSessions().list().stream().anyMatch(s -> s.user().equals(user))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        HttpResponse<String> after = browser.get("?_task=mail&_mbox=INBOX");
+
+        assertFalse(director.webSessions().list().stream().anyMatch(s -> s.user().equals(user)),
+                "web session of " + user + " still listed after the kick");
+        assertTrue(after.headers().allValues("set-cookie").stream().anyMatch(c -> c.startsWith("mailpin_pin=;")),
+                "the next response does not delete the pin cookie: " + after.headers().allValues("set-cookie"));
+    }
+
+    @Test
     @Order(20)
     void brokenBackendRejectsOnlyItsUsers() throws Exception {
         String broken = firstUserOn("be2");
