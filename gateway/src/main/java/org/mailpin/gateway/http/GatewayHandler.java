@@ -185,7 +185,7 @@ final class GatewayHandler implements HttpHandler {
     }
 
     /**
-     * What the request's pin cookie amounts to.
+     * The state of the request's pin cookie.
      *
      * @param session   the live web session the pin names, if any
      * @param clearPin  true when the browser sent a pin that is invalid or whose session ended,

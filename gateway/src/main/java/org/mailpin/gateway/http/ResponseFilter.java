@@ -37,7 +37,7 @@ final class ResponseFilter implements ResponseCommitListener {
     record Login(String user, Backend backend, String instance, String clientIp) {
     }
 
-    /** What the request was: its pin, a login, a logout. */
+    /** The kind of request: its pin state, and whether it is a login or a logout. */
     record Context(GatewayHandler.PinState pin, Login login, boolean logout) {
     }
 
@@ -142,9 +142,9 @@ final class ResponseFilter implements ResponseCommitListener {
         names.forEach(headers::remove);
     }
 
-    // Roundcube behind the stripped prefix needs request_path and session_path; this is the net
-    // for a misconfigured instance: an absolute path outside the prefix gets the prefix, and an
-    // absolute URL naming the internal instance becomes a public path.
+    // Roundcube behind the stripped prefix needs request_path and session_path. This catches a
+    // misconfigured instance: an absolute path outside the prefix gets the prefix, and an absolute
+    // URL naming the internal instance becomes a public path.
     private void keepInsidePrefix(HeaderMap headers) {
         String location = headers.getFirst(Headers.LOCATION);
         if (location != null) {

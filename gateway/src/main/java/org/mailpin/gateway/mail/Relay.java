@@ -21,8 +21,8 @@ public final class Relay {
 
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(30);
 
-    // An idle connection keeps a small buffer per direction; one that fills it moves to a large
-    // one, so a 10 MB FETCH takes few read/write pairs (see docs/benchmarks.md for both figures).
+    // An idle connection keeps a small buffer per direction. A read that fills it switches to a
+    // large one, so a 10 MB FETCH takes few read/write pairs. docs/benchmarks.md has both figures.
     static final int SMALL_BUFFER = 8 * 1024;
     static final int LARGE_BUFFER = 64 * 1024;
 

@@ -40,10 +40,10 @@ import org.slf4j.MDC;
  * AUTHENTICATE PLAIN; everything else is a bad command. Each bad command and each failed login
  * counts towards {@code max-bad-commands}, so one connection cannot try passwords without end.
  * The whole pre-login phase, from connect to login, must end within {@code prelogin-timeout}. No
- * client byte reaches a backend before login: the proxy parses LOGIN and AUTHENTICATE itself and
- * sends the backend credentials that it encoded again, and only after the backend's tagged OK
- * does it hand the client's unread bytes to the relay. Passwords, LOGIN arguments and
- * AUTHENTICATE data are never logged.
+ * client byte reaches a backend before login. The proxy parses LOGIN and AUTHENTICATE itself and
+ * sends the backend credentials that it encoded again. Only after the backend's tagged OK does it
+ * hand the client's unread bytes to the relay. Passwords, LOGIN arguments and AUTHENTICATE data
+ * are never logged.
  */
 public final class ImapSession implements MailSession {
 
