@@ -3,7 +3,9 @@ package org.mailpin.gateway.mail;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 
@@ -18,33 +20,54 @@ import org.mailpin.director.UsernameNormalizer;
 import org.mailpin.director.WebSessions;
 
 /**
- * A director for unit tests of the mail sessions: every user goes to one backend on 127.0.0.1,
- * or, with no backend set, assign() fails as with an empty ring.
+ * An in-memory director for unit tests of the mail sessions. Users go to the backend routed for
+ * them, else to the default backend; with neither, assign() fails as with an empty ring.
  */
 public final class StubDirector implements Director {
 
     private final List<BiConsumer<String, String>> kickListeners = new CopyOnWriteArrayList<>();
-
+    private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+    private final Map<String, String> routes = new ConcurrentHashMap<>();
+    private final List<String> assigned = new CopyOnWriteArrayList<>();
     private final UsernameNormalizer normalizer = new UsernameNormalizer(true, "example.test", "%Lu");
-    private volatile Backend backend;
+    private volatile Backend defaultBackend;
 
-    /** Sends every user to backend be1 on 127.0.0.1 with this port for every protocol. */
+    /** Sends every user without a route to backend be1 on 127.0.0.1 with this port for every protocol. */
     public void useBackend(int port) {
-        backend = new Backend("be1", "127.0.0.1", 100, "", new BackendPorts(port, port, port, port, port), null, true);
+        defaultBackend = new Backend("be1", "127.0.0.1", 100, "", new BackendPorts(port, port, port, port, port),
+                null, true);
+        backends.put(defaultBackend.id(), defaultBackend);
     }
 
+    /** Removes the default backend, so users without a route get {@link NoBackendAvailableException}. */
     public void removeBackend() {
-        backend = null;
+        Backend current = defaultBackend;
+        defaultBackend = null;
+        if (current != null) {
+            backends.remove(current.id());
+        }
+    }
+
+    public void addBackend(Backend backend) {
+        backends.put(backend.id(), backend);
+    }
+
+    /** Routes one user to a backend added with {@link #addBackend}. */
+    public void route(String user, String backendId) {
+        routes.put(user, backendId);
+    }
+
+    /** Returns every user passed to {@link #assign}, in call order. */
+    public List<String> assigned() {
+        return List.copyOf(assigned);
     }
 
     @Override
     public Assignment assign(String user) {
-        Backend current = backend;
-        if (current == null) {
-            throw new NoBackendAvailableException(user, "");
-        }
+        assigned.add(user);
+        Backend backend = ringChoice(user).orElseThrow(() -> new NoBackendAvailableException(user, ""));
         Instant now = Instant.now();
-        return new Assignment(user, current.id(), AssignmentReason.RING, now, now, "test-node");
+        return new Assignment(user, backend.id(), AssignmentReason.RING, now, now, "test-node");
     }
 
     @Override
@@ -58,19 +81,21 @@ public final class StubDirector implements Director {
 
     @Override
     public Optional<Backend> ringChoice(String user) {
-        return Optional.ofNullable(backend);
+        String routed = routes.get(user);
+        if (routed != null) {
+            return Optional.ofNullable(backends.get(routed));
+        }
+        return Optional.ofNullable(defaultBackend);
     }
 
     @Override
     public List<Backend> backends() {
-        Backend current = backend;
-        return current == null ? List.of() : List.of(current);
+        return List.copyOf(backends.values());
     }
 
     @Override
     public Optional<Backend> backend(String id) {
-        Backend current = backend;
-        return current != null && current.id().equals(id) ? Optional.of(current) : Optional.empty();
+        return Optional.ofNullable(backends.get(id));
     }
 
     @Override

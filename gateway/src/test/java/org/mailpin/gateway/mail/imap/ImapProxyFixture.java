@@ -1,5 +1,6 @@
 package org.mailpin.gateway.mail.imap;
 
+import org.mailpin.gateway.mail.StubDirector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ import org.mailpin.gateway.mail.TlsContexts;
 
 /**
  * A real MailServer with IMAP sessions on 127.0.0.1 (an IMAP listener, and an IMAPS listener
- * when certificates are given), in front of a {@link FakeImapBackend} through a {@link FakeDirector}.
+ * when certificates are given), in front of a {@link FakeImapBackend} through a {@link StubDirector}.
  */
 final class ImapProxyFixture implements AutoCloseable {
 
@@ -58,7 +59,7 @@ final class ImapProxyFixture implements AutoCloseable {
     }
 
     final FakeImapBackend backend;
-    final FakeDirector director = new FakeDirector();
+    final StubDirector director = new StubDirector();
     final LiveConnections live;
     final MailServer server;
     final ProxyContext context;

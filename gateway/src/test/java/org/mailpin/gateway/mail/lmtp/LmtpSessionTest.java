@@ -1,5 +1,6 @@
 package org.mailpin.gateway.mail.lmtp;
 
+import org.mailpin.gateway.mail.StubDirector;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -34,7 +35,7 @@ class LmtpSessionTest {
 
     private static final int MAX_BAD_COMMANDS = 3;
 
-    private final FakeDirector director = new FakeDirector();
+    private final StubDirector director = new StubDirector();
     private FakeLmtpBackend be1;
     private FakeLmtpBackend be2;
     private MailServer server;
