@@ -117,7 +117,7 @@ final class LoginHandler {
             backend = director.backend(assignment.backendId())
                     .orElseThrow(() -> new NoBackendAvailableException(user, ""));
         } catch (NoBackendAvailableException e) {
-            log.warn("webmail login of {} refused: {}", user, e.getMessage());
+            log.warn("webmail login of {} rejected: {}", user, e.getMessage());
             Responses.plain(exchange, 503, "No mail backend is available for your account right now. Try again in a minute.");
             return;
         }

@@ -64,7 +64,7 @@ final class ResponseFilter implements ResponseCommitListener {
         int status = exchange.getStatusCode();
         if (status >= 502 && status <= 504) {
             // Undertow's proxy answers 503 itself when the instance refuses the connection, and 504 on timeout.
-            log.warn("{} {} answered {} through Roundcube instance {}{}", exchange.getRequestMethod(),
+            log.warn("{} {} returned {} through Roundcube instance {}{}", exchange.getRequestMethod(),
                     exchange.getRequestPath(), status, instance,
                     headers.contains(Headers.CONTENT_TYPE) ? "" : " (no response from the instance: is it running?)");
         }

@@ -1,5 +1,6 @@
 package org.mailpin.gateway.it;
 
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -48,6 +49,7 @@ final class LmtpClient {
 
     private static void expect(BufferedReader in, String code) throws Exception {
         String line = in.readLine();
-        assertTrue(line != null && line.startsWith(code), "expected LMTP " + code + ", got: " + line);
+        assertNotNull(line, "connection closed while expecting LMTP " + code);
+        assertTrue(line.startsWith(code), "expected LMTP " + code + ", got: " + line);
     }
 }
