@@ -12,10 +12,12 @@ import java.util.Objects;
  * @param tag      pool name; users of one tag only map to backends of that tag ("" is the default pool)
  * @param ports    service ports
  * @param webmail  id of the Roundcube instance that sits next to this backend, or null
- * @param up       false when an administrator or a health check marked the backend down
+ * @param up       false when an administrator marked the backend down; only an administrator sets it
+ *                 back, so a passing health check never overturns a manual down
+ * @param healthy  false when the health checks found the backend failing
  */
 public record Backend(String id, String address, int vhosts, String tag, BackendPorts ports,
-                      String webmail, boolean up) {
+                      String webmail, boolean up, boolean healthy) {
 
     public static final int MAX_VHOSTS = 1000;
 
@@ -34,11 +36,29 @@ public record Backend(String id, String address, int vhosts, String tag, Backend
         address = IpAddresses.canonical(address);
     }
 
+    /** Creates a backend that no health check has marked failing yet. */
+    public Backend(String id, String address, int vhosts, String tag, BackendPorts ports, String webmail, boolean up) {
+        this(id, address, vhosts, tag, ports, webmail, up, true);
+    }
+
+    /** Returns whether new users may be assigned here: up by the administrator and healthy. */
+    public boolean usable() {
+        return up && healthy;
+    }
+
     public Backend withUp(boolean newUp) {
-        return new Backend(id, address, vhosts, tag, ports, webmail, newUp);
+        return new Backend(id, address, vhosts, tag, ports, webmail, newUp, healthy);
+    }
+
+    public Backend withHealthy(boolean newHealthy) {
+        return new Backend(id, address, vhosts, tag, ports, webmail, up, newHealthy);
     }
 
     public Backend withVhosts(int newVhosts) {
-        return new Backend(id, address, newVhosts, tag, ports, webmail, up);
+        return new Backend(id, address, newVhosts, tag, ports, webmail, up, healthy);
+    }
+
+    public Backend withTag(String newTag) {
+        return new Backend(id, address, vhosts, newTag, ports, webmail, up, healthy);
     }
 }

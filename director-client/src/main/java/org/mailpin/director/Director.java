@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 
 /**
  * Decides which backend serves a user. Every gateway node holds one; nodes share the state, so
@@ -71,6 +72,53 @@ public interface Director extends AutoCloseable {
      * not block.
      */
     void onKick(BiConsumer<String, String> listener);
+
+    /**
+     * Returns every unexpired assignment, sorted by user. Reads the whole shared map, so it is
+     * meant for administration, not for the login path.
+     */
+    List<Assignment> assignments();
+
+    /**
+     * Adds a backend to the cluster. New users may land on it at once; assigned users stay.
+     *
+     * @throws IllegalArgumentException when the id or the address is already taken
+     */
+    void addBackend(Backend backend);
+
+    /**
+     * Applies a change to a backend atomically against concurrent changes from other nodes (an
+     * administrator on one node, the health checker on another), and returns the result.
+     *
+     * @throws UnknownBackendException when no backend has that id
+     */
+    Backend updateBackend(String id, UnaryOperator<Backend> change);
+
+    /**
+     * Removes a backend. Its users get a new backend from the ring at their next login; the
+     * gateway closes their live connections.
+     *
+     * @throws UnknownBackendException when no backend has that id
+     */
+    Backend removeBackend(String id);
+
+    /**
+     * Assigns the user to a backend regardless of the ring and kicks the user's connections on the
+     * previous backend, as {@code doveadm director move} does.
+     *
+     * @throws UnknownBackendException when no backend has that id
+     * @throws IllegalStateException when the backend is down or unhealthy
+     * @throws DirectorUnavailableException when the shared state rejects writes
+     */
+    Assignment move(String user, String backendId);
+
+    /**
+     * Moves a user whose assignment differs from the ring's current choice to that choice, and
+     * kicks the user's connections on the previous backend. Returns the new assignment, or empty
+     * when the user is already on the ring's choice, has no assignment, or the assignment changed
+     * meanwhile (then the newer value wins and the caller may retry).
+     */
+    Optional<Assignment> flush(Assignment current);
 
     @Override
     void close();

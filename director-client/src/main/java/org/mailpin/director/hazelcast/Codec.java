@@ -36,18 +36,18 @@ final class Codec {
 
     static String encode(Backend b) {
         BackendPorts p = b.ports();
-        return String.join(SEP, "b1", b.id(), b.address(), Integer.toString(b.vhosts()), b.tag(),
+        return String.join(SEP, "b2", b.id(), b.address(), Integer.toString(b.vhosts()), b.tag(),
                 Integer.toString(p.imap()), Integer.toString(p.pop3()), Integer.toString(p.lmtp()),
                 Integer.toString(p.sieve()), Integer.toString(p.submission()),
-                b.webmail() == null ? "" : b.webmail(), Boolean.toString(b.up()));
+                b.webmail() == null ? "" : b.webmail(), Boolean.toString(b.up()), Boolean.toString(b.healthy()));
     }
 
     static Backend decodeBackend(String text) {
-        String[] f = fields(text, "b1", 12);
+        String[] f = fields(text, "b2", 13);
         BackendPorts ports = new BackendPorts(Integer.parseInt(f[5]), Integer.parseInt(f[6]),
                 Integer.parseInt(f[7]), Integer.parseInt(f[8]), Integer.parseInt(f[9]));
         return new Backend(f[1], f[2], Integer.parseInt(f[3]), f[4], ports, f[10].isEmpty() ? null : f[10],
-                Boolean.parseBoolean(f[11]));
+                Boolean.parseBoolean(f[11]), Boolean.parseBoolean(f[12]));
     }
 
     static String encode(WebSession s) {

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import org.mailpin.director.Assignment;
 import org.mailpin.director.AssignmentReason;
@@ -23,6 +24,7 @@ import org.mailpin.director.DirectorSettings;
 import org.mailpin.director.DirectorUnavailableException;
 import org.mailpin.director.LoginTokens;
 import org.mailpin.director.NoBackendAvailableException;
+import org.mailpin.director.UnknownBackendException;
 import org.mailpin.director.UsernameNormalizer;
 import org.mailpin.director.WebSessions;
 import org.mailpin.director.ring.DovecotRing;
@@ -144,7 +146,7 @@ public final class HazelcastDirector implements Director {
 
             Assignment current = Codec.decodeAssignment(stored);
             Optional<Backend> backend = backend(current.backendId());
-            boolean usable = backend.isPresent() && backend.get().up();
+            boolean usable = backend.isPresent() && backend.get().usable();
             if (usable && !current.isExpired(now, settings.userExpire())) {
                 return touch(stored, current, now);
             }
@@ -256,6 +258,139 @@ public final class HazelcastDirector implements Director {
     @Override
     public void onKick(BiConsumer<String, String> listener) {
         kickListeners.add(listener);
+    }
+
+    @Override
+    public List<Assignment> assignments() {
+        Instant now = clock.instant();
+        return assignments.values().stream()
+                .map(Codec::decodeAssignment)
+                .filter(a -> !a.isExpired(now, settings.userExpire()))
+                .sorted(Comparator.comparing(Assignment::user))
+                .toList();
+    }
+
+    @Override
+    public void addBackend(Backend backend) {
+        for (Backend existing : readBackends()) {
+            if (existing.address().equals(backend.address()) && !existing.id().equals(backend.id())) {
+                throw new IllegalArgumentException("address " + backend.address() + " already belongs to backend "
+                        + existing.id() + "; the address is a backend's identity on the ring, so two cannot share it");
+            }
+        }
+        String previous = backendMap.putIfAbsent(backend.id(), Codec.encode(backend));
+        if (previous != null) {
+            throw new IllegalArgumentException("backend id '" + backend.id() + "' already exists ("
+                    + Codec.decodeBackend(previous).address() + "); use update to change it");
+        }
+        rebuildRing();
+        log.info("backend {} ({}) added with {} vhosts{}", backend.id(), backend.address(), backend.vhosts(),
+                backend.tag().isEmpty() ? "" : " in tag " + backend.tag());
+    }
+
+    @Override
+    public Backend updateBackend(String id, UnaryOperator<Backend> change) {
+        for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+            String stored = backendMap.get(id);
+            if (stored == null) {
+                throw new UnknownBackendException(id, readBackends());
+            }
+            Backend current = Codec.decodeBackend(stored);
+            Backend changed = change.apply(current);
+            if (!changed.id().equals(id) || !changed.address().equals(current.address())) {
+                throw new IllegalArgumentException("backend " + id + ": id and address cannot change; "
+                        + "remove the backend and add a new one instead");
+            }
+            if (changed.equals(current)) {
+                return current;
+            }
+            if (backendMap.replace(id, stored, Codec.encode(changed))) {
+                rebuildRing();
+                log.info("backend {} changed: {} -> {}", id, describe(current), describe(changed));
+                return changed;
+            }
+        }
+        throw new IllegalStateException("backend " + id + " kept changing under " + MAX_RACE_RETRIES + " attempts");
+    }
+
+    @Override
+    public Backend removeBackend(String id) {
+        String removed = backendMap.remove(id);
+        if (removed == null) {
+            throw new UnknownBackendException(id, readBackends());
+        }
+        rebuildRing();
+        Backend backend = Codec.decodeBackend(removed);
+        log.info("backend {} ({}) removed", id, backend.address());
+        return backend;
+    }
+
+    @Override
+    public Assignment move(String user, String backendId) {
+        String stored = backendMap.get(backendId);
+        if (stored == null) {
+            throw new UnknownBackendException(backendId, readBackends());
+        }
+        Backend target = Codec.decodeBackend(stored);
+        if (!target.usable()) {
+            throw new IllegalStateException("backend " + backendId + " is " + describe(target)
+                    + "; bring it up first or move the user elsewhere");
+        }
+
+        Instant now = clock.instant();
+        Assignment moved = new Assignment(user, backendId, AssignmentReason.MOVED_BY_ADMIN, now, now,
+                settings.nodeName());
+        String previous;
+        try {
+            previous = assignments.put(user, Codec.encode(moved));
+        } catch (SplitBrainProtectionException e) {
+            throw new DirectorUnavailableException(user, "this node's cluster has fewer members than "
+                    + "cluster.min-members, so it cannot move users until the missing members return", e);
+        }
+
+        String from = previous == null ? null : Codec.decodeAssignment(previous).backendId();
+        log.info("user {} moved by administrator from {} to backend {}", user,
+                from == null ? "no assignment" : "backend " + from, backendId);
+        if (from != null && !from.equals(backendId)) {
+            kick(user, from);
+        }
+        return moved;
+    }
+
+    @Override
+    public Optional<Assignment> flush(Assignment current) {
+        Optional<Backend> choice = ringChoice(current.user());
+        if (choice.isEmpty() || choice.get().id().equals(current.backendId())) {
+            return Optional.empty();
+        }
+
+        Instant now = clock.instant();
+        Assignment flushed = new Assignment(current.user(), choice.get().id(), AssignmentReason.RING, now, now,
+                settings.nodeName());
+        boolean replaced;
+        try {
+            replaced = assignments.replace(current.user(), Codec.encode(current), Codec.encode(flushed));
+        } catch (SplitBrainProtectionException e) {
+            throw new DirectorUnavailableException(current.user(), "this node's cluster has fewer members than "
+                    + "cluster.min-members, so it cannot flush users until the missing members return", e);
+        }
+        if (!replaced) {
+            return Optional.empty();
+        }
+        log.info("user {} flushed from backend {} to its ring choice {}", current.user(), current.backendId(),
+                flushed.backendId());
+        kick(current.user(), current.backendId());
+        return Optional.of(flushed);
+    }
+
+    private static String describe(Backend b) {
+        return (b.up() ? "up" : "down") + (b.healthy() ? "" : " (unhealthy)") + ", vhosts " + b.vhosts()
+                + (b.tag().isEmpty() ? "" : ", tag " + b.tag());
+    }
+
+    private List<Backend> readBackends() {
+        return backendMap.values().stream().map(Codec::decodeBackend)
+                .sorted(Comparator.comparing(Backend::id)).toList();
     }
 
     /**
@@ -373,11 +508,10 @@ public final class HazelcastDirector implements Director {
         }
     }
 
+    // Called from the entry listener on every node, and directly after this node's own change so
+    // that a command's caller sees its effect here without waiting for the event.
     private synchronized void rebuildRing() {
-        List<Backend> backends = backendMap.values().stream()
-                .map(Codec::decodeBackend)
-                .sorted(Comparator.comparing(Backend::id))
-                .toList();
+        List<Backend> backends = readBackends();
         snapshot = new Snapshot(List.copyOf(backends), DovecotRing.of(backends));
     }
 

@@ -41,7 +41,7 @@ public final class DovecotRing {
         Map<String, List<Point>> pointsByTag = new HashMap<>();
         for (Backend backend : backends) {
             pointsByTag.computeIfAbsent(backend.tag(), tag -> new ArrayList<>());
-            if (!backend.up() || backend.vhosts() == 0) {
+            if (!backend.usable() || backend.vhosts() == 0) {
                 continue;
             }
             byte[] sortKey = IpAddresses.sortKey(backend.address());

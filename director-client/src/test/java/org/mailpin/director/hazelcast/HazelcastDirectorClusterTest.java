@@ -1,6 +1,7 @@
 package org.mailpin.director.hazelcast;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -109,6 +110,41 @@ class HazelcastDirectorClusterTest {
             assertEquals(500, memberB.getMap(MapNames.ASSIGNMENTS).size());
         } finally {
             threads.shutdownNow();
+        }
+    }
+
+    // The backend map's entry listener rebuilds the other node's ring; the promise to
+    // administrators is that a change reaches every node within one second.
+    @Test
+    void adminChangesReachOtherNodeWithinOneSecond() {
+        MutableClock clock = new MutableClock(Instant.parse("2025-01-06T09:00:00Z"));
+        try (HazelcastDirector nodeA = new HazelcastDirector(memberA, settings("node-a"), clock);
+             HazelcastDirector nodeB = new HazelcastDirector(memberB, settings("node-b"), clock)) {
+            nodeA.updateBackend("be3", b -> b.withUp(false));
+            assertSeenWithinOneSecond(() -> !nodeB.backend("be3").orElseThrow().up());
+
+            nodeA.updateBackend("be2", b -> b.withVhosts(7));
+            assertSeenWithinOneSecond(() -> nodeB.backend("be2").orElseThrow().vhosts() == 7);
+
+            nodeA.addBackend(backend("be4", "127.0.0.34", 10));
+            assertSeenWithinOneSecond(() -> nodeB.backend("be4").isPresent());
+
+            nodeA.removeBackend("be4");
+            assertSeenWithinOneSecond(() -> nodeB.backend("be4").isEmpty());
+
+            nodeB.move("mover@example.test", "be1");
+            assertSeenWithinOneSecond(() -> nodeA.find("mover@example.test").orElseThrow().backendId().equals("be1"));
+        } finally {
+            memberA.getMap(MapNames.ASSIGNMENTS).remove("mover@example.test");
+        }
+    }
+
+    private static void assertSeenWithinOneSecond(java.util.function.BooleanSupplier condition) {
+        long start = System.nanoTime();
+        while (!condition.getAsBoolean()) {
+            long waited = System.nanoTime() - start;
+            assertTrue(waited < TimeUnit.SECONDS.toNanos(1), "change not seen on the other node within 1 s");
+            Thread.onSpinWait();
         }
     }
 

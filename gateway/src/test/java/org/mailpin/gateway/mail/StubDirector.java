@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 
 import org.mailpin.director.Assignment;
 import org.mailpin.director.AssignmentReason;
@@ -16,6 +17,7 @@ import org.mailpin.director.BackendPorts;
 import org.mailpin.director.Director;
 import org.mailpin.director.LoginTokens;
 import org.mailpin.director.NoBackendAvailableException;
+import org.mailpin.director.UnknownBackendException;
 import org.mailpin.director.UsernameNormalizer;
 import org.mailpin.director.WebSessions;
 
@@ -40,7 +42,7 @@ public final class StubDirector implements Director {
     }
 
     /** Removes the default backend, so users without a route get {@link NoBackendAvailableException}. */
-    public void removeBackend() {
+    public void removeDefaultBackend() {
         Backend current = defaultBackend;
         defaultBackend = null;
         if (current != null) {
@@ -48,6 +50,7 @@ public final class StubDirector implements Director {
         }
     }
 
+    @Override
     public void addBackend(Backend backend) {
         backends.put(backend.id(), backend);
     }
@@ -132,6 +135,41 @@ public final class StubDirector implements Director {
     @Override
     public void onKick(BiConsumer<String, String> listener) {
         kickListeners.add(listener);
+    }
+
+    @Override
+    public List<Assignment> assignments() {
+        return List.of();
+    }
+
+    @Override
+    public Backend updateBackend(String id, UnaryOperator<Backend> change) {
+        return backends.compute(id, (key, current) -> {
+            if (current == null) {
+                throw new UnknownBackendException(id, backends.values());
+            }
+            return change.apply(current);
+        });
+    }
+
+    @Override
+    public Backend removeBackend(String id) {
+        Backend removed = backends.remove(id);
+        if (removed == null) {
+            throw new UnknownBackendException(id, backends.values());
+        }
+        return removed;
+    }
+
+    @Override
+    public Assignment move(String user, String backendId) {
+        routes.put(user, backendId);
+        return assign(user);
+    }
+
+    @Override
+    public Optional<Assignment> flush(Assignment current) {
+        return Optional.empty();
     }
 
     @Override

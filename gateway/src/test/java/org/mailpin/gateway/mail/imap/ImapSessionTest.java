@@ -516,7 +516,7 @@ class ImapSessionTest {
     @Test
     void noBackendAnswersUnavailable() throws Exception {
         try (ImapProxyFixture proxy = proxy(); ImapTestClient client = proxy.connect()) {
-            proxy.director.removeBackend();
+            proxy.director.removeDefaultBackend();
 
             assertEquals("a1 " + ImapSession.NO_BACKEND, client.command("a1", "LOGIN user01 secret01"));
         }
