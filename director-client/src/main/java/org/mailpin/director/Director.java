@@ -74,6 +74,12 @@ public interface Director extends AutoCloseable {
     void onKick(BiConsumer<String, String> listener);
 
     /**
+     * Registers a listener that gets the whole backend list, in id order, after every change made
+     * by any node. Listeners run on a shared event thread, so they must not block.
+     */
+    void onBackendsChanged(java.util.function.Consumer<List<Backend>> listener);
+
+    /**
      * Returns every unexpired assignment, sorted by user. Reads the whole shared map, so it is
      * meant for administration, not for the login path.
      */

@@ -11,12 +11,15 @@ import org.mailpin.director.hazelcast.HazelcastClients;
 import org.mailpin.director.hazelcast.HazelcastDirector;
 import org.mailpin.director.hazelcast.HazelcastMembers;
 import org.mailpin.gateway.admin.AdminServer;
+import org.mailpin.gateway.cluster.ClusterView;
+import org.mailpin.gateway.cluster.NodeHeartbeat;
 import org.mailpin.gateway.config.GatewayConfig;
 import org.mailpin.gateway.config.GatewayConfig.ClusterMode;
 import org.mailpin.gateway.config.GatewayConfig.ClusterSection;
 import org.mailpin.gateway.config.ConfigException;
 import org.mailpin.gateway.http.Hmac;
 import org.mailpin.gateway.http.WebGateway;
+import org.mailpin.gateway.ops.BackendDrain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,14 +35,18 @@ public final class GatewayServer implements AutoCloseable {
     private final WebGateway web;
     private final AdminServer admin;
     private final MailProxy mail;
+    private final BackendDrain drain;
+    private final NodeHeartbeat heartbeat;
 
     private GatewayServer(HazelcastInstance hazelcast, HazelcastDirector director, WebGateway web, AdminServer admin,
-                          MailProxy mail) {
+                          MailProxy mail, BackendDrain drain, NodeHeartbeat heartbeat) {
         this.hazelcast = hazelcast;
         this.director = director;
         this.web = web;
         this.admin = admin;
         this.mail = mail;
+        this.drain = drain;
+        this.heartbeat = heartbeat;
     }
 
     /** Starts every part, or none: a part that fails to start stops the ones before it. */
@@ -54,18 +61,31 @@ public final class GatewayServer implements AutoCloseable {
         HazelcastDirector director = null;
         WebGateway web = null;
         MailProxy mail = null;
+        BackendDrain drain = null;
+        NodeHeartbeat heartbeat = null;
         try {
             director = new HazelcastDirector(hazelcast, settings, clock);
             web = new WebGateway(config.web(), director, hmac, clock);
             web.start();
             mail = MailProxy.start(config, director);
             wireKicks(director, mail);
-            AdminServer admin = new AdminServer(config.admin(), director, adminToken);
+            drain = new BackendDrain(mail.live(), director.backends(), d.kickRate());
+            director.onBackendsChanged(drain::backendsChanged);
+            heartbeat = new NodeHeartbeat(hazelcast, config.node(), mail.live());
+            ClusterView cluster = new ClusterView(hazelcast, config.cluster().mode() == ClusterMode.CLIENT);
+            AdminServer admin = new AdminServer(config.admin(), director, cluster, config.backends(), d.kickRate(),
+                    adminToken);
             admin.start();
             log.info("node {} ready: {} backend(s), user-expire {}", config.node(), config.backends().size(),
                     settings.userExpire());
-            return new GatewayServer(hazelcast, director, web, admin, mail);
+            return new GatewayServer(hazelcast, director, web, admin, mail, drain, heartbeat);
         } catch (RuntimeException e) {
+            if (heartbeat != null) {
+                heartbeat.close();
+            }
+            if (drain != null) {
+                drain.close();
+            }
             if (mail != null) {
                 mail.close();
             }
@@ -150,6 +170,8 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         log.info("stopping");
         admin.close();
+        heartbeat.close();
+        drain.close();
         mail.close();
         web.close();
         director.close();

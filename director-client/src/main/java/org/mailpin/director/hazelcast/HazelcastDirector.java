@@ -77,6 +77,7 @@ public final class HazelcastDirector implements Director {
     private final ITopic<String> kicks;
     private final UUID kickListener;
     private final List<BiConsumer<String, String>> kickListeners = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<List<Backend>>> backendListeners = new CopyOnWriteArrayList<>();
     private final UUID lifecycleListener;
     private final AtomicLong lastRejectedWriteWarning = new AtomicLong();
     private volatile Supplier<Map<String, Set<String>>> liveBackends = Map::of;
@@ -258,6 +259,11 @@ public final class HazelcastDirector implements Director {
     @Override
     public void onKick(BiConsumer<String, String> listener) {
         kickListeners.add(listener);
+    }
+
+    @Override
+    public void onBackendsChanged(java.util.function.Consumer<List<Backend>> listener) {
+        backendListeners.add(listener);
     }
 
     @Override
@@ -512,7 +518,17 @@ public final class HazelcastDirector implements Director {
     // that a command's caller sees its effect here without waiting for the event.
     private synchronized void rebuildRing() {
         List<Backend> backends = readBackends();
+        if (snapshot != null && snapshot.backends.equals(backends)) {
+            return;
+        }
         snapshot = new Snapshot(List.copyOf(backends), DovecotRing.of(backends));
+        for (java.util.function.Consumer<List<Backend>> listener : backendListeners) {
+            try {
+                listener.accept(snapshot.backends);
+            } catch (RuntimeException e) {
+                log.warn("backend change listener failed", e);
+            }
+        }
     }
 
     private record Snapshot(List<Backend> backends, DovecotRing ring) {

@@ -16,6 +16,15 @@ public final class MapNames {
     /** Topic of kick events, each {@code user + "\t" + backendId} with an empty id for every backend. */
     public static final String KICKS = "mailpin.kicks";
 
+    /**
+     * Gateway node name to that node's status as JSON (version, start time, live connections),
+     * rewritten every few seconds with a short TTL, so a node that stopped drops out by itself.
+     */
+    public static final String NODES = "mailpin.nodes";
+
+    /** Lease name to the name of the node holding it, with a TTL; the holder renews it. */
+    public static final String LEASES = "mailpin.leases";
+
     /** Split-brain protection applied to writes of {@link #ASSIGNMENTS}. */
     public static final String ASSIGNMENTS_PROTECTION = "mailpin.assignments-majority";
 

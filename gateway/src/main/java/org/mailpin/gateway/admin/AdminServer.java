@@ -1,61 +1,80 @@
 package org.mailpin.gateway.admin;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
-import org.mailpin.director.Assignment;
 import org.mailpin.director.Backend;
 import org.mailpin.director.Director;
-import org.mailpin.director.WebSession;
+import org.mailpin.director.DirectorUnavailableException;
+import org.mailpin.director.UnknownBackendException;
+import org.mailpin.gateway.cluster.ClusterView;
 import org.mailpin.gateway.config.GatewayConfig.AdminSection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
+import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.util.Headers;
+import io.undertow.util.Methods;
 
 /**
  * The admin listener: JSON over HTTP, bearer token required on every call, bound to loopback
- * unless the operator configures another address.
+ * unless the operator configures another address. The verbs follow {@code doveadm director}; see
+ * docs/admin-api.md.
+ *
+ * <p>A change is answered only after the shared map holds it, so a script that sends commands back
+ * to back, each after the previous answer, gets every one executed in order. Dovecot's admin
+ * socket could drop such commands.
  */
 public final class AdminServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(SerializationFeature.INDENT_OUTPUT);
 
     private final AdminSection admin;
-    private final Director director;
     private final byte[] token;
     private final RoutingHandler routes;
     private final Undertow server;
 
-    public AdminServer(AdminSection admin, Director director, String token) {
+    /**
+     * @param configured the backends of this node's config file, for lookup's "initial config"
+     * @param kickRate   users per second a flush moves
+     */
+    public AdminServer(AdminSection admin, Director director, ClusterView cluster, List<Backend> configured,
+                       int kickRate, String token) {
         this.admin = admin;
-        this.director = director;
         this.token = token.getBytes(StandardCharsets.UTF_8);
 
-        RoutingHandler routes = Handlers.routing()
-                .get("/api/v1/users/{user}", blocking(this::user))
-                .get("/api/v1/sessions", blocking(this::sessions))
-                .get("/api/v1/backends", blocking(this::backends))
-                .setFallbackHandler(exchange -> error(exchange, 404, "no such admin endpoint; see docs/admin-api.md"));
-        this.routes = routes;
+        UsersApi users = new UsersApi(director, configured);
+        BackendsApi backends = new BackendsApi(director);
+        StatusApi status = new StatusApi(director, cluster);
+        FlushApi flush = new FlushApi(director, kickRate);
+        this.routes = Handlers.routing()
+                .get("/api/v1/status", blocking(status::status))
+                .get("/api/v1/map", blocking(status::map))
+                .get("/api/v1/cluster", blocking(status::cluster))
+                .get("/api/v1/users/{user}", blocking(users::lookup))
+                .post("/api/v1/users/{user}/move", blocking(users::move))
+                .post("/api/v1/users/{user}/kick", blocking(users::kick))
+                .get("/api/v1/sessions", blocking(exchange -> Json.send(exchange, 200, java.util.Map.of("sessions",
+                        director.webSessions().list().stream().map(UsersApi::sessionJson).toList()))))
+                .get("/api/v1/backends", blocking(backends::list))
+                .post("/api/v1/backends", blocking(backends::add))
+                .add(Methods.PATCH, "/api/v1/backends/{id}", blocking(backends::update))
+                .post("/api/v1/backends/{id}/up", blocking(backends::up))
+                .post("/api/v1/backends/{id}/down", blocking(backends::down))
+                .delete("/api/v1/backends/{id}", blocking(backends::remove))
+                .post("/api/v1/flush", blocking(flush::flush))
+                .setFallbackHandler(exchange -> Json.error(exchange, 404,
+                        "no such admin endpoint: " + exchange.getRequestMethod() + " " + exchange.getRequestPath()
+                                + "; see docs/admin-api.md"));
         this.server = Undertow.builder()
                 .addHttpListener(admin.listenPort(), admin.listenHost())
                 .setHandler(this::authenticate)
@@ -70,8 +89,8 @@ public final class AdminServer implements AutoCloseable {
             while (root.getCause() != null) {
                 root = root.getCause();
             }
-            throw new java.io.UncheckedIOException("cannot listen on " + admin.listenHost() + ":" + admin.listenPort()
-                    + " (admin.listen): " + root.getMessage(), new java.io.IOException(e));
+            throw new UncheckedIOException("cannot listen on " + admin.listenHost() + ":" + admin.listenPort()
+                    + " (admin.listen): " + root.getMessage(), new IOException(e));
         }
         log.info("admin API listening on http://{}:{}/api/v1/", admin.listenHost(), admin.listenPort());
     }
@@ -93,74 +112,22 @@ public final class AdminServer implements AutoCloseable {
         routes.handleRequest(exchange);
     }
 
-    private void user(HttpServerExchange exchange) throws Exception {
-        String raw = exchange.getQueryParameters().get("user").getFirst();
-        String user;
-        try {
-            user = director.normalizer().normalize(raw);
-        } catch (IllegalArgumentException e) {
-            error(exchange, 400, e.getMessage());
-            return;
-        }
-
-        Optional<Assignment> assignment = director.find(user);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("user", user);
-        if (assignment.isEmpty()) {
-            body.put("assigned", false);
-            body.put("ringChoice", director.ringChoice(user).map(Backend::id).orElse(null));
-            send(exchange, 200, body);
-            return;
-        }
-
-        Assignment a = assignment.get();
-        Optional<Backend> backend = director.backend(a.backendId());
-        body.put("assigned", true);
-        body.put("backend", a.backendId());
-        body.put("address", backend.map(Backend::address).orElse(null));
-        body.put("reason", a.reason().label());
-        body.put("since", a.since());
-        body.put("lastActivity", a.lastActivity());
-        body.put("expires", a.expiresAt(director.userExpire()));
-        body.put("node", a.node());
-        body.put("ringChoice", director.ringChoice(user).map(Backend::id).orElse(null));
-        body.put("webSessions", director.webSessions().list().stream().filter(s -> s.user().equals(user))
-                .map(AdminServer::sessionJson).toList());
-        send(exchange, 200, body);
-    }
-
-    private void sessions(HttpServerExchange exchange) throws Exception {
-        List<Map<String, Object>> sessions = director.webSessions().list().stream().map(AdminServer::sessionJson).toList();
-        send(exchange, 200, Map.of("sessions", sessions));
-    }
-
-    private void backends(HttpServerExchange exchange) throws Exception {
-        send(exchange, 200, Map.of("backends", director.backends()));
-    }
-
-    private static Map<String, Object> sessionJson(WebSession s) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("id", s.id());
-        json.put("user", s.user());
-        json.put("created", s.created());
-        json.put("lastRequest", s.lastRequest());
-        json.put("clientIp", s.clientIp());
-        json.put("node", s.node());
-        return json;
-    }
-
+    // Maps the director's exceptions to statuses a script can act on; the message names the value
+    // and the fix.
     private static HttpHandler blocking(HttpHandler handler) {
-        return new io.undertow.server.handlers.BlockingHandler(handler);
-    }
-
-    private static void send(HttpServerExchange exchange, int status, Object body) throws Exception {
-        exchange.setStatusCode(status);
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-        exchange.getResponseSender().send(JSON.writeValueAsString(body));
-    }
-
-    private static void error(HttpServerExchange exchange, int status, String message) throws Exception {
-        send(exchange, status, Map.of("error", message));
+        return new BlockingHandler(exchange -> {
+            try {
+                handler.handleRequest(exchange);
+            } catch (UnknownBackendException e) {
+                Json.error(exchange, 404, e.getMessage());
+            } catch (DirectorUnavailableException e) {
+                Json.error(exchange, 503, e.getMessage());
+            } catch (IllegalArgumentException e) {
+                Json.error(exchange, 400, e.getMessage());
+            } catch (IllegalStateException e) {
+                Json.error(exchange, 409, e.getMessage());
+            }
+        });
     }
 
     @Override

@@ -12,8 +12,23 @@ public final class MailpinCommand implements Runnable {
     /** Exit code for a usage or configuration error, as sysexits' EX_CONFIG. */
     public static final int EXIT_CONFIG = 78;
 
-    /** Exit code when a needed resource (a port, a file) is unavailable, as sysexits' EX_UNAVAILABLE. */
+    /** Exit code when a needed resource (a port, a file, the admin API) is unavailable, as sysexits' EX_UNAVAILABLE. */
     public static final int EXIT_UNAVAILABLE = 69;
+
+    /** Exit code for a command line that lacks a subcommand or argument, as sysexits' EX_USAGE. */
+    public static final int EXIT_USAGE = 64;
+
+    /** Exit code when the admin API rejected a request as invalid (400, 409), as sysexits' EX_DATAERR. */
+    public static final int EXIT_DATAERR = 65;
+
+    /** Exit code when the admin API does not know the named backend (404), as sysexits' EX_NOUSER. */
+    public static final int EXIT_NOTFOUND = 67;
+
+    /** Exit code for an internal error, as sysexits' EX_SOFTWARE. */
+    public static final int EXIT_SOFTWARE = 70;
+
+    /** Exit code when the admin API rejected the token (401), as sysexits' EX_NOPERM. */
+    public static final int EXIT_NOPERM = 77;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -24,6 +39,13 @@ public final class MailpinCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new MailpinCommand()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** Builds the command line with every subcommand, the admin verbs included. */
+    public static CommandLine commandLine() {
+        CommandLine line = new CommandLine(new MailpinCommand());
+        AdminVerbs.ALL.forEach(line::addSubcommand);
+        return line;
     }
 }

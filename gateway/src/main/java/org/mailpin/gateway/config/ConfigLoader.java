@@ -56,7 +56,7 @@ public final class ConfigLoader {
     }
 
     private static DirectorSection director(Section s) {
-        s.allowOnly("user-expire", "username");
+        s.allowOnly("user-expire", "username", "kick-rate");
         Section username = s.section("username").allowOnly("lowercase", "default-domain", "hash-format");
         String hashFormat = username.string("hash-format", UsernameNormalizer.DEFAULT_HASH_FORMAT);
         username.parsed("hash-format", null, f -> new UsernameNormalizer(true, null, f));
@@ -66,7 +66,8 @@ public final class ConfigLoader {
         }
         String defaultDomain = username.string("default-domain", null);
         username.parsed("default-domain", null, d -> new UsernameNormalizer(true, d, UsernameNormalizer.DEFAULT_HASH_FORMAT));
-        return new DirectorSection(expire, username.bool("lowercase", true), defaultDomain, hashFormat);
+        int kickRate = s.integer("kick-rate", DirectorSection.DEFAULT_KICK_RATE, 1, 100_000);
+        return new DirectorSection(expire, username.bool("lowercase", true), defaultDomain, hashFormat, kickRate);
     }
 
     private static List<Backend> backends(Section root, List<RoundcubeInstance> roundcube) {

@@ -19,8 +19,13 @@ public record GatewayConfig(String node, DirectorSection director, List<Backend>
      * @param lowercase      ASCII-lowercase usernames
      * @param defaultDomain  appended to usernames without {@code @}, or null
      * @param hashFormat     ring key format, as Dovecot's {@code director_username_hash}
+     * @param kickRate       users per second whose live connections a flush, a down or a remove
+     *                       closes, so their reconnects do not hit the remaining backends at once
      */
-    public record DirectorSection(Duration userExpire, boolean lowercase, String defaultDomain, String hashFormat) {
+    public record DirectorSection(Duration userExpire, boolean lowercase, String defaultDomain, String hashFormat,
+                                  int kickRate) {
+
+        public static final int DEFAULT_KICK_RATE = 100;
     }
 
     /**

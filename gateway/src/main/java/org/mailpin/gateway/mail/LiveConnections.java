@@ -53,6 +53,11 @@ public final class LiveConnections implements AutoCloseable {
                 .sorted(Comparator.comparing(Entry::since)).toList();
     }
 
+    public List<Entry> forBackend(String backendId) {
+        return entries.values().stream().filter(e -> e.backendId().equals(backendId))
+                .sorted(Comparator.comparing(Entry::since)).toList();
+    }
+
     public List<Entry> all() {
         return entries.values().stream().sorted(Comparator.comparing(Entry::since)).toList();
     }

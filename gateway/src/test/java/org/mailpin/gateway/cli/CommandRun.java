@@ -15,9 +15,9 @@ import picocli.CommandLine;
  * errors to its own error writer, so all three are captured. System streams are global, so
  * tests that use this class must not run in parallel with other tests that print.
  */
-record CommandRun(int exitCode, String out, String err) {
+public record CommandRun(int exitCode, String out, String err) {
 
-    static CommandRun execute(String... args) {
+    public static CommandRun execute(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         StringWriter usageErrors = new StringWriter();
@@ -27,7 +27,7 @@ record CommandRun(int exitCode, String out, String err) {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            CommandLine command = new CommandLine(new MailpinCommand());
+            CommandLine command = MailpinCommand.commandLine();
             command.setErr(new PrintWriter(usageErrors, true));
             exitCode = command.execute(args);
         } finally {

@@ -138,6 +138,11 @@ final class Topology implements AutoCloseable {
         return "user%02d@example.test".formatted(i);
     }
 
+    /** Returns the number of a demo user, e.g. 7 for user07@example.test. */
+    static int index(String user) {
+        return Integer.parseInt(user.substring(4, user.indexOf('@')));
+    }
+
     static String password(int i) {
         return "secret%02d".formatted(i);
     }

@@ -138,6 +138,10 @@ public final class StubDirector implements Director {
     }
 
     @Override
+    public void onBackendsChanged(java.util.function.Consumer<List<Backend>> listener) {
+    }
+
+    @Override
     public List<Assignment> assignments() {
         return List.of();
     }

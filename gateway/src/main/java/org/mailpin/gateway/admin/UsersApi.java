@@ -1,0 +1,125 @@
+package org.mailpin.gateway.admin;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.mailpin.director.Assignment;
+import org.mailpin.director.Backend;
+import org.mailpin.director.Director;
+import org.mailpin.director.WebSession;
+import org.mailpin.director.ring.DovecotRing;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.undertow.server.HttpServerExchange;
+
+/** User verbs: lookup, move and kick. */
+final class UsersApi {
+
+    private final Director director;
+    private final DovecotRing configuredRing;
+
+    /** @param configured the backends of this node's config file, for the "initial config" answer */
+    UsersApi(Director director, List<Backend> configured) {
+        this.director = director;
+        this.configuredRing = DovecotRing.of(configured);
+    }
+
+    void lookup(HttpServerExchange exchange) throws Exception {
+        String user = user(exchange);
+        Optional<Assignment> assignment = director.find(user);
+        Optional<String> ringChoice = director.ringChoice(user).map(Backend::id);
+        Optional<String> initial = configuredRing.lookup(director.normalizer().ringKey(user)).map(Backend::id);
+
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("user", user);
+        body.put("assigned", assignment.isPresent());
+        assignment.ifPresent(a -> {
+            body.put("backend", a.backendId());
+            body.put("address", director.backend(a.backendId()).map(Backend::address).orElse(null));
+            body.put("reason", a.reason().label());
+            body.put("since", a.since());
+            body.put("lastActivity", a.lastActivity());
+            body.put("expires", a.expiresAt(director.userExpire()));
+            body.put("node", a.node());
+        });
+        body.put("ringChoice", ringChoice.orElse(null));
+        body.put("initialConfig", initial.orElse(null));
+        body.put("why", why(assignment, ringChoice));
+        body.put("webSessions", director.webSessions().list().stream().filter(s -> s.user().equals(user))
+                .map(UsersApi::sessionJson).toList());
+        Json.send(exchange, 200, body);
+    }
+
+    void move(HttpServerExchange exchange) throws Exception {
+        String user = user(exchange);
+        ObjectNode body = Json.readObject(exchange);
+        Json.allowOnly(body, "backend");
+        String backend = Json.text(body, "backend", null);
+        if (backend == null) {
+            throw new BadRequestException("move needs the target backend, e.g. {\"backend\": \"be2\"}");
+        }
+
+        Optional<String> from = director.find(user).map(Assignment::backendId);
+        Assignment moved = director.move(user, backend);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("user", user);
+        answer.put("from", from.orElse(null));
+        answer.put("backend", moved.backendId());
+        answer.put("kicked", from.isPresent() && !from.get().equals(backend));
+        Json.send(exchange, 200, answer);
+    }
+
+    void kick(HttpServerExchange exchange) throws Exception {
+        String user = user(exchange);
+        director.kick(user, null);
+        Json.send(exchange, 200, Map.of("user", user, "kicked", true));
+    }
+
+    // Says in one line what an administrator would otherwise piece together from the fields.
+    private String why(Optional<Assignment> assignment, Optional<String> ringChoice) {
+        if (assignment.isEmpty()) {
+            return ringChoice.map(id -> "not assigned; the next login goes to the ring choice " + id)
+                    .orElse("not assigned, and no backend is usable, so the next login fails");
+        }
+        Assignment a = assignment.get();
+        String sticky = "sticky until " + a.expiresAt(director.userExpire()) + " unless active again";
+        String base = switch (a.reason()) {
+            case RING -> "ring choice when assigned at " + a.since() + " by node " + a.node();
+            case MOVED_BY_ADMIN -> "moved by an administrator at " + a.since() + " on node " + a.node();
+            case BACKEND_DOWN -> "reassigned at " + a.since() + " by node " + a.node()
+                    + " because the previous backend was down or removed";
+        };
+        Optional<Backend> backend = director.backend(a.backendId());
+        if (backend.isEmpty() || !backend.get().usable()) {
+            return base + "; backend " + a.backendId() + " no longer takes users, so the next login moves the user";
+        }
+        if (ringChoice.isPresent() && !ringChoice.get().equals(a.backendId())) {
+            return base + "; the ring now picks " + ringChoice.get() + ", but the user stays (" + sticky
+                    + ", or until a flush)";
+        }
+        return base + "; " + sticky;
+    }
+
+    private String user(HttpServerExchange exchange) {
+        String raw = exchange.getQueryParameters().get("user").getFirst();
+        try {
+            return director.normalizer().normalize(raw);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException(e.getMessage());
+        }
+    }
+
+    static Map<String, Object> sessionJson(WebSession s) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", s.id());
+        json.put("user", s.user());
+        json.put("created", s.created());
+        json.put("lastRequest", s.lastRequest());
+        json.put("clientIp", s.clientIp());
+        json.put("node", s.node());
+        return json;
+    }
+}

@@ -1,0 +1,57 @@
+package org.mailpin.gateway.cli;
+
+import java.net.URI;
+import java.nio.file.Path;
+
+import org.mailpin.gateway.Secrets;
+import org.mailpin.gateway.config.ConfigLoader;
+import org.mailpin.gateway.config.GatewayConfig;
+
+import picocli.CommandLine.Option;
+
+/**
+ * Where the admin verbs find the admin API: the config file's {@code admin.listen} and
+ * {@code admin.token-file}, or explicit {@code --url} and {@code --token-file}.
+ */
+final class AdminOptions {
+
+    static final String DEFAULT_CONFIG = "/etc/mailpin/mailpin.yaml";
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "gateway config to read admin.listen and admin.token-file from "
+                    + "(default: $MAILPIN_CONFIG, else " + DEFAULT_CONFIG + ")")
+    Path config;
+
+    @Option(names = "--url", paramLabel = "URL", description = "admin API base URL, e.g. http://127.0.0.1:9180/")
+    URI url;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "file holding the admin bearer token")
+    Path tokenFile;
+
+    AdminClient client() {
+        GatewayConfig loaded = url != null && tokenFile != null ? null : ConfigLoader.load(configPath());
+        URI base = url != null ? url : baseUrl(loaded.admin().listenHost(), loaded.admin().listenPort());
+        Path tokenPath = tokenFile != null ? tokenFile : loaded.admin().tokenFile();
+        String token = Secrets.read(tokenPath, tokenFile != null ? "--token-file" : "admin.token-file");
+        return new AdminClient(base.toString().endsWith("/") ? base : URI.create(base + "/"), token);
+    }
+
+    private Path configPath() {
+        if (config != null) {
+            return config;
+        }
+        String fromEnvironment = System.getenv("MAILPIN_CONFIG");
+        return Path.of(fromEnvironment == null || fromEnvironment.isBlank() ? DEFAULT_CONFIG : fromEnvironment);
+    }
+
+    // A wildcard listener accepts on loopback too, and loopback is the address that surely works.
+    static URI baseUrl(String host, int port) {
+        String reachable = switch (host) {
+            case "0.0.0.0" -> "127.0.0.1";
+            case "::", "0:0:0:0:0:0:0:0" -> "::1";
+            default -> host;
+        };
+        String literal = reachable.contains(":") ? "[" + reachable + "]" : reachable;
+        return URI.create("http://" + literal + ":" + port + "/");
+    }
+}
