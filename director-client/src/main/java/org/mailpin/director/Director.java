@@ -126,6 +126,12 @@ public interface Director extends AutoCloseable {
      */
     Optional<Assignment> flush(Assignment current);
 
+    /** Returns up to {@code max} of the cluster's newest events, newest first. */
+    List<ClusterEvent> recentEvents(int max);
+
+    /** Records an event in the cluster's event log, e.g. a health transition. */
+    void recordEvent(String type, String subject, String detail);
+
     @Override
     void close();
 }

@@ -75,6 +75,7 @@ public final class HazelcastDirector implements Director {
     private final Duration touchInterval;
     private final UUID backendListener;
     private final ITopic<String> kicks;
+    private final ClusterEvents events;
     private final UUID kickListener;
     private final List<BiConsumer<String, String>> kickListeners = new CopyOnWriteArrayList<>();
     private final List<java.util.function.Consumer<List<Backend>>> backendListeners = new CopyOnWriteArrayList<>();
@@ -96,6 +97,7 @@ public final class HazelcastDirector implements Director {
 
         this.backendListener = backendMap.addEntryListener(new BackendListener(), false);
         this.kicks = hazelcast.getTopic(MapNames.KICKS);
+        this.events = new ClusterEvents(hazelcast, settings.nodeName(), clock);
         this.kickListener = kicks.addMessageListener(message -> deliverKick(message.getMessageObject()));
         this.lifecycleListener = hazelcast.getLifecycleService().addLifecycleListener(this::lifecycleChanged);
         for (Backend backend : settings.backends()) {
@@ -253,12 +255,23 @@ public final class HazelcastDirector implements Director {
             throw new IllegalArgumentException("cannot kick an empty user");
         }
         kicks.publish(user + "\t" + (backendId == null ? "" : backendId));
+        events.record("kick", user, backendId == null ? "connections on every backend" : "connections on backend " + backendId);
         log.info("kick of user {} on {} published", user, backendId == null ? "every backend" : "backend " + backendId);
     }
 
     @Override
     public void onKick(BiConsumer<String, String> listener) {
         kickListeners.add(listener);
+    }
+
+    @Override
+    public List<org.mailpin.director.ClusterEvent> recentEvents(int max) {
+        return events.recent(max);
+    }
+
+    @Override
+    public void recordEvent(String type, String subject, String detail) {
+        events.record(type, subject, detail);
     }
 
     @Override
@@ -290,6 +303,7 @@ public final class HazelcastDirector implements Director {
                     + Codec.decodeBackend(previous).address() + "); use update to change it");
         }
         rebuildRing();
+        events.record("backend", backend.id(), "added (" + backend.address() + "), " + describe(backend));
         log.info("backend {} ({}) added with {} vhosts{}", backend.id(), backend.address(), backend.vhosts(),
                 backend.tag().isEmpty() ? "" : " in tag " + backend.tag());
     }
@@ -313,6 +327,7 @@ public final class HazelcastDirector implements Director {
             if (backendMap.replace(id, stored, Codec.encode(changed))) {
                 rebuildRing();
                 log.info("backend {} changed: {} -> {}", id, describe(current), describe(changed));
+                events.record("backend", id, describe(current) + " -> " + describe(changed));
                 return changed;
             }
         }
@@ -328,6 +343,7 @@ public final class HazelcastDirector implements Director {
         rebuildRing();
         Backend backend = Codec.decodeBackend(removed);
         log.info("backend {} ({}) removed", id, backend.address());
+        events.record("backend", id, "removed (" + backend.address() + ")");
         return backend;
     }
 
@@ -357,6 +373,7 @@ public final class HazelcastDirector implements Director {
         String from = previous == null ? null : Codec.decodeAssignment(previous).backendId();
         log.info("user {} moved by administrator from {} to backend {}", user,
                 from == null ? "no assignment" : "backend " + from, backendId);
+        events.record("move", user, (from == null ? "unassigned" : from) + " -> " + backendId);
         if (from != null && !from.equals(backendId)) {
             kick(user, from);
         }
@@ -385,6 +402,7 @@ public final class HazelcastDirector implements Director {
         }
         log.info("user {} flushed from backend {} to its ring choice {}", current.user(), current.backendId(),
                 flushed.backendId());
+        events.record("flush", current.user(), current.backendId() + " -> " + flushed.backendId());
         kick(current.user(), current.backendId());
         return Optional.of(flushed);
     }

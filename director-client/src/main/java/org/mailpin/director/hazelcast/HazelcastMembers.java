@@ -128,6 +128,10 @@ public final class HazelcastMembers {
         config.addMapConfig(new MapConfig(MapNames.BACKENDS)
                 .setBackupCount(backups)
                 .setMaxIdleSeconds(0));
+        config.addRingBufferConfig(new com.hazelcast.config.RingbufferConfig(MapNames.EVENTS)
+                .setCapacity(ClusterEvents.CAPACITY)
+                .setBackupCount(Math.min(backups, 1))
+                .setTimeToLiveSeconds(0));
         return config;
     }
 

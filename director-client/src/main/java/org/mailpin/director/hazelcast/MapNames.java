@@ -22,6 +22,9 @@ public final class MapNames {
      */
     public static final String NODES = "mailpin.nodes";
 
+    /** Ring buffer of recent cluster events (moves, kicks, backend and health changes). */
+    public static final String EVENTS = "mailpin.events";
+
     /** Lease name to the name of the node holding it, with a TTL; the holder renews it. */
     public static final String LEASES = "mailpin.leases";
 

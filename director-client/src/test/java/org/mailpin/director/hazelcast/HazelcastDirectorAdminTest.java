@@ -86,6 +86,20 @@ class HazelcastDirectorAdminTest {
     }
 
     @Test
+    void changesAreRecordedAsClusterEvents() {
+        director.move("ivan", "be1");
+        director.updateBackend("be2", b -> b.withVhosts(5));
+        director.kick("ivan", null);
+
+        List<String> recent = director.recentEvents(3).stream()
+                .map(e -> e.type() + " " + e.subject() + ": " + e.detail() + " @" + e.node()).toList();
+
+        assertEquals(List.of("kick ivan: connections on every backend @node-a",
+                "backend be2: up, vhosts 100 -> up, vhosts 5 @node-a",
+                "move ivan: unassigned -> be1 @node-a"), recent);
+    }
+
+    @Test
     void moveOfUnassignedUserKicksNothing() throws InterruptedException {
         director.move("bob", "be2");
 

@@ -138,6 +138,15 @@ public final class StubDirector implements Director {
     }
 
     @Override
+    public List<org.mailpin.director.ClusterEvent> recentEvents(int max) {
+        return List.of();
+    }
+
+    @Override
+    public void recordEvent(String type, String subject, String detail) {
+    }
+
+    @Override
     public void onBackendsChanged(java.util.function.Consumer<List<Backend>> listener) {
     }
 
