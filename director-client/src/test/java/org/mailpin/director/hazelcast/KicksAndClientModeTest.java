@@ -1,5 +1,9 @@
 package org.mailpin.director.hazelcast;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -155,6 +159,20 @@ class KicksAndClientModeTest {
 
             assertEquals(List.of("erin@example.test", "be1"), received.poll(30, TimeUnit.SECONDS));
         }
+    }
+
+    @Test
+    void clientStartFailsWhenNoMemberAnswers() {
+        int closedPort = FreePorts.find("127.0.0.1");
+        long start = System.nanoTime();
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> HazelcastClients.start(
+                new ClientSettings(cluster, List.of("127.0.0.1:" + closedPort)), USER_EXPIRE, WEB_SESSION_IDLE,
+                Duration.ofSeconds(3)));
+
+        assertTrue(e.getMessage().contains("127.0.0.1:" + closedPort + " accepted a client connection within 3 s"),
+                e.getMessage());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30), "start took longer than 30 s");
     }
 
     @Test
