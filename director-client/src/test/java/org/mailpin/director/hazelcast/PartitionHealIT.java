@@ -3,6 +3,7 @@ package org.mailpin.director.hazelcast;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
@@ -200,9 +201,82 @@ class PartitionHealIT {
                 "users assigned before the split whose assignment node-c, alone, no longer returned");
     }
 
+    // With min-members 1 both sides keep writing. The same user moved differently on each side
+    // ends, after the heal, with the later write (LatestUpdateMergePolicy), and the node that held
+    // a connection on the losing backend kicks it.
+    @Test
+    void conflictingWritesMergeToLatest() throws Exception {
+        String cluster = "mailpin-test-" + UUID.randomUUID();
+        int portA = FreePorts.find("127.0.0.1");
+        int portC = FreePorts.find("127.0.0.1");
+        List<String> memberList = List.of("127.0.0.1:" + portA, "127.0.0.1:" + portC);
+        List<Integer> outboundPortsOfC = new ArrayList<>();
+        for (int i = 0; i < OUTBOUND_PORTS_OF_C; i++) {
+            outboundPortsOfC.add(FreePorts.find("127.0.0.1"));
+        }
+        CompletableFuture<HazelcastInstance> startingA = startMember(cluster, portA, memberList, List.of(), 1);
+        CompletableFuture<HazelcastInstance> startingC = startMember(cluster, portC, memberList, outboundPortsOfC, 1);
+        HazelcastInstance memberA = startingA.join();
+        members.add(memberA);
+        HazelcastInstance memberC = startingC.join();
+        members.add(memberC);
+        awaitClusterSizes(Map.of(memberA, 2, memberC, 2), MEMBERSHIP_LIMIT);
+        HazelcastDirector nodeA = director(memberA, "node-a");
+        HazelcastDirector nodeC = director(memberC, "node-c");
+        String user = "contested@example.test";
+        String reverse = "contested-reverse@example.test";
+        nodeA.assign(user);
+        nodeA.assign(reverse);
+
+        List<Integer> portsOfC = new ArrayList<>(List.of(portC));
+        portsOfC.addAll(outboundPortsOfC);
+        block = new LoopbackPortBlock(portsOfC);
+        block.drop();
+        awaitClusterSizes(Map.of(memberA, 1, memberC, 1), MEMBERSHIP_LIMIT);
+
+        // Each side writes one user first and the other user last, so whichever side Hazelcast
+        // merges into the other, one of the later writes comes from the merging side.
+        nodeC.move(user, "be3");
+        nodeA.move(reverse, "be2");
+        nodeC.liveBackends(() -> Map.of(user, Set.of("be3")));
+        // With 50 ms between the writes a run kept the merging side's value for both users: the
+        // update times compared as equal, and a tie goes to the merging side. Hazelcast 5.5 appears
+        // to compare them at a resolution of one second, so the writes are 1.1 s apart.
+        Thread.sleep(1100);
+        nodeA.move(user, "be1");
+        nodeC.move(reverse, "be3");
+        BlockingQueue<List<String>> kicksOnA = new LinkedBlockingQueue<>();
+        nodeA.onKick((kicked, backendId) -> kicksOnA.add(List.of(kicked, String.valueOf(backendId))));
+
+        block.close();
+        block = null;
+        awaitClusterSizes(Map.of(memberA, 2, memberC, 2), MERGE_LIMIT);
+
+        awaitCondition("both nodes return be1 for " + user, () -> nodeA.find(user).map(Assignment::backendId)
+                .equals(Optional.of("be1")) && nodeC.find(user).map(Assignment::backendId).equals(Optional.of("be1")),
+                Duration.ofSeconds(30));
+        awaitCondition("both nodes return be3 for " + reverse, () -> nodeA.find(reverse).map(Assignment::backendId)
+                .equals(Optional.of("be3")) && nodeC.find(reverse).map(Assignment::backendId).equals(Optional.of("be3")),
+                Duration.ofSeconds(30));
+        Set<List<String>> kicks = new HashSet<>();
+        Instant kickDeadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (!kicks.contains(List.of(user, "be3")) && Instant.now().isBefore(kickDeadline)) {
+            List<String> kick = kicksOnA.poll(1, TimeUnit.SECONDS);
+            if (kick != null) {
+                kicks.add(kick);
+            }
+        }
+        assertTrue(kicks.contains(List.of(user, "be3")), "kick of the connection on be3 after the heal; got " + kicks);
+    }
+
     private static CompletableFuture<HazelcastInstance> startMember(String cluster, int port, List<String> memberList,
             List<Integer> outboundPorts) {
-        Config config = HazelcastMembers.config(new ClusterSettings(cluster, "127.0.0.1", port, memberList, 2),
+        return startMember(cluster, port, memberList, outboundPorts, 2);
+    }
+
+    private static CompletableFuture<HazelcastInstance> startMember(String cluster, int port, List<String> memberList,
+            List<Integer> outboundPorts, int minMembers) {
+        Config config = HazelcastMembers.config(new ClusterSettings(cluster, "127.0.0.1", port, memberList, minMembers),
                 USER_EXPIRE, WEB_SESSION_IDLE);
         // Hazelcast 5.5 defaults are 60 s to declare a silent member dead and 300 s before the
         // first merge attempt, too slow for a test.
