@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -78,5 +79,27 @@ class ClusterFirstUserFlowIT {
             assertEquals(1, cluster.node(3).adminUser(user).path("webSessions").size(),
                     "web sessions of " + user + " in node 3's admin API");
         }
+    }
+
+    // A load balancer in front of the nodes may send each request of one browser elsewhere.
+    @Test
+    void browserAlternatesBetweenNodes() throws Exception {
+        int index = 9;
+        String user = Topology.user(index);
+        WebmailClient viaNode1 = new WebmailClient(cluster.topology.baseUrl());
+        HttpResponse<String> login = viaNode1.login(user, Topology.password(index));
+        assertEquals(302, login.statusCode(), "webmail login through node 1: " + login.body());
+        String backend = cluster.node1Backend(user).orElseThrow();
+
+        List<WebmailClient> nodes = List.of(viaNode1.sameBrowserAt(cluster.node(2).webBaseUrl()),
+                viaNode1.sameBrowserAt(cluster.node(3).webBaseUrl()), viaNode1);
+        for (int round = 0; round < 6; round++) {
+            HttpResponse<String> list = nodes.get(round % 3).inboxList();
+            assertTrue(list.body().contains("add_message_row"),
+                    "INBOX list #" + round + " through node " + List.of(2, 3, 1).get(round % 3) + ": " + list.body());
+        }
+
+        assertEquals(Set.of(backend), cluster.loginBackends().get(user), "backends whose log shows a login of " + user);
+        assertEquals(1, cluster.node(2).adminUser(user).path("webSessions").size(), "web sessions of " + user);
     }
 }

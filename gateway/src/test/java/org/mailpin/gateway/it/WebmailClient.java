@@ -25,15 +25,28 @@ final class WebmailClient {
 
     final String base;
     final String origin;
-    final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
+    final CookieManager cookies;
     final HttpClient http;
 
     WebmailClient(String base) {
+        this(base, new CookieManager(null, CookiePolicy.ACCEPT_ALL));
+    }
+
+    private WebmailClient(String base, CookieManager cookies) {
         this.base = base;
+        this.cookies = cookies;
         URI uri = URI.create(base);
         this.origin = uri.getScheme() + "://" + uri.getAuthority();
         this.http = HttpClient.newBuilder().cookieHandler(cookies).followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /**
+     * Returns a client for another gateway node that shares this browser's cookies. Cookies
+     * ignore the port, so the pin cookie set by one node on 127.0.0.1 reaches the others.
+     */
+    WebmailClient sameBrowserAt(String otherBase) {
+        return new WebmailClient(otherBase, cookies);
     }
 
     HttpResponse<String> get(String query, String... headers) throws Exception {
