@@ -30,7 +30,7 @@ import io.undertow.util.Methods;
  * unless the operator configures another address. The verbs follow {@code doveadm director}; see
  * docs/admin-api.md.
  *
- * <p>A change is answered only after the shared map holds it, so a script that sends commands back
+ * <p>The response to a change is sent only after the shared map holds it, so a script that sends commands back
  * to back, each after the previous answer, gets every one executed in order. Dovecot's admin
  * socket could drop such commands.
  */

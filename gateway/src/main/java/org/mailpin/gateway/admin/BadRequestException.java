@@ -1,6 +1,6 @@
 package org.mailpin.gateway.admin;
 
-/** A request the admin API cannot act on as sent; answered with 400 and the message. */
+/** A request the admin API cannot act on as sent; the response is 400 with the message. */
 final class BadRequestException extends IllegalArgumentException {
 
     BadRequestException(String message) {

@@ -23,7 +23,7 @@ import io.undertow.util.Headers;
 /**
  * {@code POST /api/v1/flush[?backend=B]}: moves every user whose assignment differs from the
  * ring's current choice to that choice and kicks the user's live connections, at the director's
- * kick rate. The answer streams one JSON line per second of progress and a last line with
+ * kick rate. The response streams one JSON line per second of progress and a last line with
  * {@code "done": true}, so the CLI can show progress on a long flush.
  */
 final class FlushApi {

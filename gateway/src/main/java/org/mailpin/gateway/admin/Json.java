@@ -14,7 +14,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 
-/** JSON bodies of the admin API: writing answers and reading request bodies. */
+/** JSON bodies of the admin API: writing responses and reading request bodies. */
 final class Json {
 
     static final ObjectMapper MAPPER = new ObjectMapper()

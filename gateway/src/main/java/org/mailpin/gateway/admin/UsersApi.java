@@ -21,7 +21,7 @@ final class UsersApi {
     private final Director director;
     private final DovecotRing configuredRing;
 
-    /** @param configured the backends of this node's config file, for the "initial config" answer */
+    /** @param configured the backends of this node's config file, for the "initial config" field */
     UsersApi(Director director, List<Backend> configured) {
         this.director = director;
         this.configuredRing = DovecotRing.of(configured);
@@ -78,7 +78,7 @@ final class UsersApi {
         Json.send(exchange, 200, Map.of("user", user, "kicked", true));
     }
 
-    // Says in one line what an administrator would otherwise piece together from the fields.
+    // Returns in one line what an administrator would otherwise piece together from the fields.
     private String why(Optional<Assignment> assignment, Optional<String> ringChoice) {
         if (assignment.isEmpty()) {
             return ringChoice.map(id -> "not assigned; the next login goes to the ring choice " + id)

@@ -47,7 +47,7 @@ final class AdminClient {
         return send("DELETE", path, null);
     }
 
-    /** Sends a POST whose answer is a stream of JSON lines, passing each line on as it arrives. */
+    /** Sends a POST whose response is a stream of JSON lines, passing each line on as it arrives. */
     void postStreaming(String path, Consumer<JsonNode> lines) {
         HttpResponse<InputStream> response = exchange(request("POST", path, null),
                 HttpResponse.BodyHandlers.ofInputStream());
@@ -62,7 +62,7 @@ final class AdminClient {
                 }
             }
         } catch (IOException e) {
-            throw new AdminException(MailpinCommand.EXIT_UNAVAILABLE, "reading the answer from " + base + " failed: " + e);
+            throw new AdminException(MailpinCommand.EXIT_UNAVAILABLE, "reading the response from " + base + " failed: " + e);
         }
     }
 
@@ -78,7 +78,7 @@ final class AdminClient {
         try {
             return JSON.readTree(response.body());
         } catch (IOException e) {
-            throw new AdminException(MailpinCommand.EXIT_UNAVAILABLE, base + " answered with something other than JSON: "
+            throw new AdminException(MailpinCommand.EXIT_UNAVAILABLE, base + " returned a response that is not JSON: "
                     + e.getMessage());
         }
     }

@@ -10,7 +10,7 @@ import org.mailpin.gateway.config.GatewayConfig;
 import picocli.CommandLine.Option;
 
 /**
- * Where the admin verbs find the admin API: the config file's {@code admin.listen} and
+ * Location of the admin API for the admin verbs: the config file's {@code admin.listen} and
  * {@code admin.token-file}, or explicit {@code --url} and {@code --token-file}.
  */
 final class AdminOptions {
