@@ -40,7 +40,7 @@ import com.hazelcast.topic.Message;
  */
 public final class ClusterQueries implements AutoCloseable {
 
-    /** How long {@link #ask} waits for the other nodes unless told otherwise. */
+    /** Maximum time that the gateway lets {@link #ask} wait for the other nodes' replies. */
     public static final Duration DEFAULT_WAIT = Duration.ofSeconds(1);
 
     // Long enough for the asker's final read after its wait ends, short enough that an unread
@@ -59,7 +59,7 @@ public final class ClusterQueries implements AutoCloseable {
     private final UUID replyListener;
 
     /**
-     * Starts answering requests from other nodes.
+     * Starts replying to requests from other nodes.
      *
      * @param node this gateway node's name, as it appears in {@link MapNames#NODES}
      * @throws IllegalArgumentException when the node name is empty or contains a tab
@@ -90,7 +90,7 @@ public final class ClusterQueries implements AutoCloseable {
 
     /**
      * Sends a request to every node and returns the replies that arrived within {@code wait}.
-     * The nodes asked are this node and every node in {@link MapNames#NODES}, read when the
+     * The nodes queried are this node and every node in {@link MapNames#NODES}, read when the
      * request starts. A reply from a node outside that list is kept as well.
      *
      * @throws IllegalArgumentException when the kind is empty or contains a tab
@@ -102,8 +102,8 @@ public final class ClusterQueries implements AutoCloseable {
         long deadline = System.nanoTime() + wait.toNanos();
         String requestId = UUID.randomUUID().toString();
         SortedMap<String, String> received = new TreeMap<>();
-        SortedSet<String> asked = new TreeSet<>(nodes.keySet());
-        asked.add(node);
+        SortedSet<String> queried = new TreeSet<>(nodes.keySet());
+        queried.add(node);
 
         // Registered before the request goes out, so no reply can arrive unseen.
         BlockingQueue<Map.Entry<String, String>> arrivals = new LinkedBlockingQueue<>();
@@ -114,21 +114,21 @@ public final class ClusterQueries implements AutoCloseable {
             if (own != null) {
                 received.put(node, own);
             }
-            collect(requestId, arrivals, asked, received, deadline);
+            collect(requestId, arrivals, queried, received, deadline);
         } finally {
             pending.remove(requestId);
         }
 
-        SortedSet<String> missing = new TreeSet<>(asked);
+        SortedSet<String> missing = new TreeSet<>(queried);
         missing.removeAll(received.keySet());
-        asked.addAll(received.keySet());
-        return new Replies(Collections.unmodifiableSortedMap(received), Collections.unmodifiableSortedSet(asked),
+        queried.addAll(received.keySet());
+        return new Replies(Collections.unmodifiableSortedMap(received), Collections.unmodifiableSortedSet(queried),
                 Collections.unmodifiableSortedSet(missing));
     }
 
-    private void collect(String requestId, BlockingQueue<Map.Entry<String, String>> arrivals, Set<String> asked,
+    private void collect(String requestId, BlockingQueue<Map.Entry<String, String>> arrivals, Set<String> queried,
                          Map<String, String> received, long deadline) {
-        while (!received.keySet().containsAll(asked)) {
+        while (!received.keySet().containsAll(queried)) {
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
                 break;
@@ -147,7 +147,7 @@ public final class ClusterQueries implements AutoCloseable {
 
         // An entry event can trail the entry itself, so the replies still missing are read once more.
         Set<String> keys = new HashSet<>();
-        for (String missingNode : asked) {
+        for (String missingNode : queried) {
             if (!received.containsKey(missingNode)) {
                 keys.add(key(requestId, missingNode));
             }
@@ -225,9 +225,9 @@ public final class ClusterQueries implements AutoCloseable {
      * The outcome of one {@link #ask}.
      *
      * @param byNode  each replying node's reply, by node name
-     * @param asked   the nodes asked, plus any node outside the list that replied
-     * @param missing the nodes asked that did not reply within the wait
+     * @param queried the nodes queried, plus any node outside the list that replied
+     * @param missing the nodes queried that did not reply within the wait
      */
-    public record Replies(SortedMap<String, String> byNode, SortedSet<String> asked, SortedSet<String> missing) {
+    public record Replies(SortedMap<String, String> byNode, SortedSet<String> queried, SortedSet<String> missing) {
     }
 }

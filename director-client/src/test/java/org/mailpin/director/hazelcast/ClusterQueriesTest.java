@@ -24,8 +24,8 @@ import com.hazelcast.map.IMap;
 
 /**
  * Cluster queries on one real member and one real client of it. Several {@link ClusterQueries}
- * on one Hazelcast instance stand for several gateway nodes, because each only knows its own
- * node name.
+ * on one Hazelcast instance stand for several gateway nodes, because a node is identified only by
+ * the name it is given.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterQueriesTest {
@@ -75,7 +75,7 @@ class ClusterQueriesTest {
         long elapsed = System.nanoTime() - start;
 
         assertEquals(Map.of("node-a", "a:alice@example.test", "node-b", "b:alice@example.test"), replies.byNode());
-        assertEquals(Set.of("node-a", "node-b"), replies.asked());
+        assertEquals(Set.of("node-a", "node-b"), replies.queried());
         assertEquals(Set.of(), replies.missing());
         assertTrue(elapsed < WAIT.toNanos(), "waited " + elapsed / 1_000_000 + " ms although every node replied");
     }
@@ -120,7 +120,7 @@ class ClusterQueriesTest {
         ClusterQueries.Replies replies = nodeA.ask("echo", "dave", WAIT);
 
         assertEquals("new:dave", replies.byNode().get("node-new"));
-        assertTrue(replies.asked().contains("node-new"), replies.asked().toString());
+        assertTrue(replies.queried().contains("node-new"), replies.queried().toString());
         assertEquals(Set.of("node-gone"), replies.missing());
     }
 

@@ -49,7 +49,7 @@ public final class AdminServer implements AutoCloseable {
     private final Undertow server;
 
     /**
-     * What the admin API reads and changes.
+     * The parts of this node that the admin API reads and changes.
      *
      * @param cluster     the gateway nodes as the shared nodes map lists them
      * @param connections the users' live mail connections on every node

@@ -14,7 +14,7 @@ import io.undertow.util.Methods;
 
 /**
  * The dashboard's static files. They contain no data, so they are served without the admin
- * token: the page's script asks for the token and sends it with every API call. The files are
+ * token: the page's script prompts for the token and sends it with every API call. The files are
  * read from the classpath once, when the admin server starts.
  */
 final class DashboardPage implements HttpHandler {

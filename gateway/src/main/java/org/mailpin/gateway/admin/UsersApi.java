@@ -63,7 +63,7 @@ final class UsersApi {
 
         UserConnections.Result live = connections.find(user);
         body.put("connections", live.connections().stream().map(UsersApi::connectionJson).toList());
-        body.put("nodesAsked", live.nodesAsked());
+        body.put("nodesQueried", live.nodesQueried());
         body.put("nodesMissing", live.nodesMissing());
         return body;
     }

@@ -118,10 +118,10 @@ final class LookupVerbs {
     }
 
     private static String connectionSummary(JsonNode answer) {
-        int asked = answer.get("nodesAsked").size();
+        int queried = answer.get("nodesQueried").size();
         JsonNode missing = answer.get("nodesMissing");
-        String summary = answer.get("connections").size() + " live mail connection(s), " + (asked - missing.size())
-                + " of " + asked + " node(s) replied";
+        String summary = answer.get("connections").size() + " live mail connection(s), " + (queried - missing.size())
+                + " of " + queried + " node(s) replied";
         if (missing.isEmpty()) {
             return summary;
         }

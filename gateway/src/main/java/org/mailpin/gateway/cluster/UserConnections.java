@@ -55,11 +55,11 @@ public final class UserConnections {
      * The user's connections on the nodes that replied.
      *
      * @param connections  oldest first
-     * @param nodesAsked   every node asked, and any other node that replied
+     * @param nodesQueried every node queried, and any other node that replied
      * @param nodesMissing the nodes that did not reply in time or sent an unreadable reply, so
      *                     their connections are absent from {@code connections}
      */
-    public record Result(List<Connection> connections, SortedSet<String> nodesAsked, SortedSet<String> nodesMissing) {
+    public record Result(List<Connection> connections, SortedSet<String> nodesQueried, SortedSet<String> nodesMissing) {
     }
 
     /** Asks every node for the user's connections, waiting at most the configured time. */
@@ -76,7 +76,7 @@ public final class UserConnections {
             }
         });
         connections.sort(Comparator.comparing(Connection::since).thenComparing(Connection::id));
-        return new Result(List.copyOf(connections), replies.asked(), missing);
+        return new Result(List.copyOf(connections), replies.queried(), missing);
     }
 
     static String encode(List<LiveConnections.Entry> entries) {

@@ -154,7 +154,7 @@ class DashboardPageTest {
     }
 
     @Test
-    void jsonAnswersNotSniffed() throws Exception {
+    void jsonResponsesNotSniffed() throws Exception {
         HttpResponse<String> response = fixture.get("/api/v1/status");
 
         assertEquals(200, response.statusCode());

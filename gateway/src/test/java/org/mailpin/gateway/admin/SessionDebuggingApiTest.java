@@ -88,7 +88,7 @@ class SessionDebuggingApiTest {
         assertEquals("c-b1", second.get("id").asText());
         assertEquals("node-b", second.get("node").asText());
         assertEquals("198.51.100.7", second.get("clientIp").asText());
-        assertEquals("[\"node-a\",\"node-b\"]", body.get("nodesAsked").toString());
+        assertEquals("[\"node-a\",\"node-b\"]", body.get("nodesQueried").toString());
         assertEquals("[]", body.get("nodesMissing").toString());
     }
 
@@ -101,7 +101,7 @@ class SessionDebuggingApiTest {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 
         assertEquals("[\"node-stopped\"]", body.get("nodesMissing").toString());
-        assertEquals(3, body.get("nodesAsked").size());
+        assertEquals(3, body.get("nodesQueried").size());
         assertEquals(0, body.get("connections").size());
         assertTrue(elapsed.compareTo(Duration.ofSeconds(3)) < 0, "lookup took " + elapsed);
     }
@@ -115,7 +115,7 @@ class SessionDebuggingApiTest {
             JsonNode body = json(fixture.get("/api/v1/users/carol@example.test"));
 
             assertEquals("[\"node-old\"]", body.get("nodesMissing").toString());
-            assertTrue(body.get("nodesAsked").toString().contains("node-old"), body.toString());
+            assertTrue(body.get("nodesQueried").toString().contains("node-old"), body.toString());
         }
     }
 

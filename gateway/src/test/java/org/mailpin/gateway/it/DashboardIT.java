@@ -99,7 +99,7 @@ class DashboardIT {
                 }
                 assertEquals(Set.of("it-node", "it-node2"), nodes, view.toString());
                 assertEquals("[]", view.get("nodesMissing").toString(), view.toString());
-                assertEquals("[\"it-node\",\"it-node2\"]", view.get("nodesAsked").toString());
+                assertEquals("[\"it-node\",\"it-node2\"]", view.get("nodesQueried").toString());
             }
             assertEquals(0, lookup.exitCode(), lookup.err());
             assertTrue(lookup.out().contains("2 live mail connection(s), 2 of 2 node(s) replied"), lookup.out());

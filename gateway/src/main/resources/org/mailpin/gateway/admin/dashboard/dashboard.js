@@ -37,7 +37,7 @@ async function api(path) {
         message += ': ' + body.error;
       }
     } catch (ignored) {
-      // The status alone still says what failed.
+      // The status alone still reports what failed.
     }
     throw new Error(message);
   }
@@ -148,7 +148,7 @@ function renderUsersChart(backends) {
   const gap = 10;
   const maxBar = width - labelWidth - 70;
   const height = Math.max(1, backends.length) * (barHeight + gap) + gap;
-  const most = Math.max(1, ...backends.map((b) => b.users));
+  const maxUsers = Math.max(1, ...backends.map((b) => b.users));
 
   const svg = svgElement('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' });
   svg.setAttribute('aria-label', 'Assigned users per backend');
@@ -157,7 +157,7 @@ function renderUsersChart(backends) {
   }
   backends.forEach((b, index) => {
     const y = gap + index * (barHeight + gap);
-    const barWidth = Math.round((b.users / most) * maxBar);
+    const barWidth = Math.round((b.users / maxUsers) * maxBar);
     const group = svgElement('g', { 'data-backend': b.id });
     group.appendChild(svgText(b.id, { x: 10, y: y + 16, class: 'label' }));
     const bar = svgElement('rect', { x: labelWidth, y, width: Math.max(barWidth, 1), height: barHeight, class: 'bar' });
@@ -224,7 +224,7 @@ function renderHealth(health) {
   const tbody = table.createTBody();
   list.forEach((entry) => {
     const history = Array.isArray(entry.history) ? entry.history : [];
-    const state = entry.state || (entry.healthy === false ? 'unhealthy' : entry.healthy === true ? 'up' : null);
+    const state = healthState(entry);
     const latest = history.length > 0 ? history[history.length - 1] : entry;
     const historyCell = document.createElement('td');
     historyCell.className = 'chart';
@@ -233,6 +233,19 @@ function renderHealth(health) {
       cell(latest.detail || latest.error || latest.message)]));
   });
   body.replaceChildren(table);
+}
+
+function healthState(entry) {
+  if (entry.state) {
+    return entry.state;
+  }
+  if (entry.healthy === false) {
+    return 'unhealthy';
+  }
+  if (entry.healthy === true) {
+    return 'up';
+  }
+  return null;
 }
 
 function historyStrip(history) {
@@ -306,9 +319,9 @@ function renderLookup(view, sessionAnswer) {
     list.append(dt, dd);
   });
 
-  const replied = view.nodesAsked.length - view.nodesMissing.length;
-  byId('lookup-nodes').textContent = replied + ' of ' + view.nodesAsked.length + ' node(s) replied ('
-    + view.nodesAsked.join(', ') + ')' + (view.nodesMissing.length > 0
+  const replied = view.nodesQueried.length - view.nodesMissing.length;
+  byId('lookup-nodes').textContent = replied + ' of ' + view.nodesQueried.length + ' node(s) replied ('
+    + view.nodesQueried.join(', ') + ')' + (view.nodesMissing.length > 0
     ? '. No reply from ' + view.nodesMissing.join(', ') + ', so their connections are not listed.' : '.');
 
   fillTable('lookup-connections', view.connections.map((c) => {
