@@ -6,6 +6,7 @@ import java.time.InstantSource;
 import org.mailpin.director.DirectorSettings;
 import org.mailpin.director.UsernameNormalizer;
 import org.mailpin.director.hazelcast.ClientSettings;
+import org.mailpin.director.hazelcast.ClusterQueries;
 import org.mailpin.director.hazelcast.ClusterSettings;
 import org.mailpin.director.hazelcast.HazelcastClients;
 import org.mailpin.director.hazelcast.HazelcastDirector;
@@ -13,6 +14,7 @@ import org.mailpin.director.hazelcast.HazelcastMembers;
 import org.mailpin.gateway.admin.AdminServer;
 import org.mailpin.gateway.cluster.ClusterView;
 import org.mailpin.gateway.cluster.NodeHeartbeat;
+import org.mailpin.gateway.cluster.UserConnections;
 import org.mailpin.gateway.config.GatewayConfig;
 import org.mailpin.gateway.config.GatewayConfig.ClusterMode;
 import org.mailpin.gateway.config.GatewayConfig.ClusterSection;
@@ -37,9 +39,10 @@ public final class GatewayServer implements AutoCloseable {
     private final MailProxy mail;
     private final BackendDrain drain;
     private final NodeHeartbeat heartbeat;
+    private final ClusterQueries queries;
 
     private GatewayServer(HazelcastInstance hazelcast, HazelcastDirector director, WebGateway web, AdminServer admin,
-                          MailProxy mail, BackendDrain drain, NodeHeartbeat heartbeat) {
+                          MailProxy mail, BackendDrain drain, NodeHeartbeat heartbeat, ClusterQueries queries) {
         this.hazelcast = hazelcast;
         this.director = director;
         this.web = web;
@@ -47,6 +50,7 @@ public final class GatewayServer implements AutoCloseable {
         this.mail = mail;
         this.drain = drain;
         this.heartbeat = heartbeat;
+        this.queries = queries;
     }
 
     /** Starts every part, or none: a part that fails to start stops the ones before it. */
@@ -63,6 +67,7 @@ public final class GatewayServer implements AutoCloseable {
         MailProxy mail = null;
         BackendDrain drain = null;
         NodeHeartbeat heartbeat = null;
+        ClusterQueries queries = null;
         try {
             director = new HazelcastDirector(hazelcast, settings, clock);
             web = new WebGateway(config.web(), director, hmac, clock);
@@ -73,13 +78,19 @@ public final class GatewayServer implements AutoCloseable {
             director.onBackendsChanged(drain::backendsChanged);
             heartbeat = new NodeHeartbeat(hazelcast, config.node(), mail.live());
             ClusterView cluster = new ClusterView(hazelcast, config.cluster().mode() == ClusterMode.CLIENT);
-            AdminServer admin = new AdminServer(config.admin(), director, cluster, config.backends(), d.kickRate(),
-                    adminToken);
+            queries = new ClusterQueries(hazelcast, config.node());
+            UserConnections connections = new UserConnections(queries, mail.live(), ClusterQueries.DEFAULT_WAIT);
+            AdminServer admin = new AdminServer(config.admin(),
+                    new AdminServer.Sources(director, cluster, connections, web.pins(), clock),
+                    config.backends(), d.kickRate(), adminToken);
             admin.start();
             log.info("node {} ready: {} backend(s), user-expire {}", config.node(), config.backends().size(),
                     settings.userExpire());
-            return new GatewayServer(hazelcast, director, web, admin, mail, drain, heartbeat);
+            return new GatewayServer(hazelcast, director, web, admin, mail, drain, heartbeat, queries);
         } catch (RuntimeException e) {
+            if (queries != null) {
+                queries.close();
+            }
             if (heartbeat != null) {
                 heartbeat.close();
             }
@@ -170,6 +181,7 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         log.info("stopping");
         admin.close();
+        queries.close();
         heartbeat.close();
         drain.close();
         mail.close();

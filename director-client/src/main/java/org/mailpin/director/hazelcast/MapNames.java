@@ -25,6 +25,15 @@ public final class MapNames {
     /** Ring buffer of recent cluster events (moves, kicks, backend and health changes). */
     public static final String EVENTS = "mailpin.events";
 
+    /**
+     * Topic of questions to every gateway node, each {@code requestId "\t" askingNode "\t" kind
+     * "\t" argument}; see {@link ClusterQueries}.
+     */
+    public static final String QUERIES = "mailpin.queries";
+
+    /** {@code requestId "\t" node} to that node's reply to a {@link #QUERIES} request, with a short TTL. */
+    public static final String QUERY_REPLIES = "mailpin.query-replies";
+
     /** Lease name to the name of the node holding it, with a TTL; the holder renews it. */
     public static final String LEASES = "mailpin.leases";
 

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.InstantSource;
 import java.util.List;
 
 import org.mailpin.director.Backend;
@@ -12,7 +13,9 @@ import org.mailpin.director.Director;
 import org.mailpin.director.DirectorUnavailableException;
 import org.mailpin.director.UnknownBackendException;
 import org.mailpin.gateway.cluster.ClusterView;
+import org.mailpin.gateway.cluster.UserConnections;
 import org.mailpin.gateway.config.GatewayConfig.AdminSection;
+import org.mailpin.gateway.http.PinCookie;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +31,8 @@ import io.undertow.util.Methods;
 /**
  * The admin listener: JSON over HTTP, bearer token required on every call, bound to loopback
  * unless the operator configures another address. The verbs follow {@code doveadm director}; see
- * docs/admin-api.md.
+ * docs/admin-api.md. The static files of the dashboard under {@code /dashboard} are the one
+ * exception to the token, because they contain no data.
  *
  * <p>The response to a change is sent only after the shared map holds it, so a script that sends commands back
  * to back, each after the previous answer, gets every one executed in order. Dovecot's admin
@@ -41,30 +45,44 @@ public final class AdminServer implements AutoCloseable {
     private final AdminSection admin;
     private final byte[] token;
     private final RoutingHandler routes;
+    private final DashboardPage dashboard = new DashboardPage();
     private final Undertow server;
+
+    /**
+     * The parts of this node that the admin API reads and changes.
+     *
+     * @param cluster     the gateway nodes as the shared nodes map lists them
+     * @param connections the users' live mail connections on every node
+     * @param pins        the pin cookie codec, to read a pasted cookie value
+     */
+    public record Sources(Director director, ClusterView cluster, UserConnections connections, PinCookie pins,
+                          InstantSource clock) {
+    }
 
     /**
      * @param configured the backends of this node's config file, for lookup's "initial config"
      * @param kickRate   users per second a flush moves
      */
-    public AdminServer(AdminSection admin, Director director, ClusterView cluster, List<Backend> configured,
-                       int kickRate, String token) {
+    public AdminServer(AdminSection admin, Sources sources, List<Backend> configured, int kickRate, String token) {
         this.admin = admin;
         this.token = token.getBytes(StandardCharsets.UTF_8);
 
-        UsersApi users = new UsersApi(director, configured);
+        Director director = sources.director();
+        UsersApi users = new UsersApi(director, sources.connections(), configured);
+        SessionsApi sessions = new SessionsApi(director, users, sources.pins(), sources.clock());
         BackendsApi backends = new BackendsApi(director);
-        StatusApi status = new StatusApi(director, cluster);
+        StatusApi status = new StatusApi(director, sources.cluster());
         FlushApi flush = new FlushApi(director, kickRate);
         this.routes = Handlers.routing()
                 .get("/api/v1/status", blocking(status::status))
                 .get("/api/v1/map", blocking(status::map))
                 .get("/api/v1/cluster", blocking(status::cluster))
+                .get("/api/v1/events", blocking(status::events))
                 .get("/api/v1/users/{user}", blocking(users::lookup))
                 .post("/api/v1/users/{user}/move", blocking(users::move))
                 .post("/api/v1/users/{user}/kick", blocking(users::kick))
-                .get("/api/v1/sessions", blocking(exchange -> Json.send(exchange, 200, java.util.Map.of("sessions",
-                        director.webSessions().list().stream().map(UsersApi::sessionJson).toList()))))
+                .get("/api/v1/sessions", blocking(sessions::list))
+                .get("/api/v1/web-sessions/{id}", blocking(sessions::lookup))
                 .get("/api/v1/backends", blocking(backends::list))
                 .post("/api/v1/backends", blocking(backends::add))
                 .add(Methods.PATCH, "/api/v1/backends/{id}", blocking(backends::update))
@@ -100,6 +118,10 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void authenticate(HttpServerExchange exchange) throws Exception {
+        if (DashboardPage.serves(exchange.getRequestPath())) {
+            dashboard.handleRequest(exchange);
+            return;
+        }
         String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
         byte[] presented = header != null && header.startsWith("Bearer ")
                 ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];

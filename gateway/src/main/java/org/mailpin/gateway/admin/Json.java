@@ -30,6 +30,8 @@ final class Json {
     static void send(HttpServerExchange exchange, int status, Object body) throws JsonProcessingException {
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        // Values such as usernames are chosen by clients, so a browser must never render the body as HTML.
+        exchange.getResponseHeaders().put(Headers.X_CONTENT_TYPE_OPTIONS, "nosniff");
         exchange.getResponseSender().send(MAPPER.writeValueAsString(body));
     }
 

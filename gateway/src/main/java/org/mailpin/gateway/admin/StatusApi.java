@@ -7,13 +7,18 @@ import java.util.Map;
 
 import org.mailpin.director.Assignment;
 import org.mailpin.director.Backend;
+import org.mailpin.director.ClusterEvent;
 import org.mailpin.director.Director;
 import org.mailpin.gateway.cluster.ClusterView;
 
 import io.undertow.server.HttpServerExchange;
 
-/** Read verbs over the whole cluster: status (backends with users and connections) and map. */
+/** Read verbs over the whole cluster: status (backends with users and connections), map, cluster and events. */
 final class StatusApi {
+
+    static final int DEFAULT_EVENTS = 50;
+    // Each event is one read from the cluster's ring buffer, so a large max costs as many round trips.
+    static final int MAX_EVENTS = 1000;
 
     private final Director director;
     private final ClusterView cluster;
@@ -59,6 +64,34 @@ final class StatusApi {
 
     void cluster(HttpServerExchange exchange) throws Exception {
         Json.send(exchange, 200, cluster.describe());
+    }
+
+    void events(HttpServerExchange exchange) throws Exception {
+        var parameter = exchange.getQueryParameters().get("max");
+        int max = DEFAULT_EVENTS;
+        if (parameter != null) {
+            String text = parameter.getFirst();
+            try {
+                max = Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                max = -1;
+            }
+            if (max < 1 || max > MAX_EVENTS) {
+                throw new BadRequestException("invalid max '" + text + "': expected an integer from 1 to " + MAX_EVENTS);
+            }
+        }
+        List<Map<String, Object>> events = director.recentEvents(max).stream().map(StatusApi::eventJson).toList();
+        Json.send(exchange, 200, Map.of("events", events));
+    }
+
+    private static Map<String, Object> eventJson(ClusterEvent e) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("time", e.time());
+        json.put("node", e.node());
+        json.put("type", e.type());
+        json.put("subject", e.subject());
+        json.put("detail", e.detail());
+        return json;
     }
 
     private Map<String, Object> assignmentJson(Assignment a) {

@@ -10,6 +10,7 @@ import org.mailpin.director.Backend;
 import org.mailpin.director.Director;
 import org.mailpin.director.WebSession;
 import org.mailpin.director.ring.DovecotRing;
+import org.mailpin.gateway.cluster.UserConnections;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -19,16 +20,25 @@ import io.undertow.server.HttpServerExchange;
 final class UsersApi {
 
     private final Director director;
+    private final UserConnections connections;
     private final DovecotRing configuredRing;
 
     /** @param configured the backends of this node's config file, for the "initial config" field */
-    UsersApi(Director director, List<Backend> configured) {
+    UsersApi(Director director, UserConnections connections, List<Backend> configured) {
         this.director = director;
+        this.connections = connections;
         this.configuredRing = DovecotRing.of(configured);
     }
 
     void lookup(HttpServerExchange exchange) throws Exception {
-        String user = user(exchange);
+        Json.send(exchange, 200, describe(user(exchange)));
+    }
+
+    /**
+     * Returns the debugging view of a normalized user: the assignment and why, the live mail
+     * connections on every node that replied, and the live web sessions.
+     */
+    Map<String, Object> describe(String user) {
         Optional<Assignment> assignment = director.find(user);
         Optional<String> ringChoice = director.ringChoice(user).map(Backend::id);
         Optional<String> initial = configuredRing.lookup(director.normalizer().ringKey(user)).map(Backend::id);
@@ -50,7 +60,12 @@ final class UsersApi {
         body.put("why", why(assignment, ringChoice));
         body.put("webSessions", director.webSessions().list().stream().filter(s -> s.user().equals(user))
                 .map(UsersApi::sessionJson).toList());
-        Json.send(exchange, 200, body);
+
+        UserConnections.Result live = connections.find(user);
+        body.put("connections", live.connections().stream().map(UsersApi::connectionJson).toList());
+        body.put("nodesQueried", live.nodesQueried());
+        body.put("nodesMissing", live.nodesMissing());
+        return body;
     }
 
     void move(HttpServerExchange exchange) throws Exception {
@@ -110,6 +125,17 @@ final class UsersApi {
         } catch (IllegalArgumentException e) {
             throw new BadRequestException(e.getMessage());
         }
+    }
+
+    static Map<String, Object> connectionJson(UserConnections.Connection c) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", c.id());
+        json.put("node", c.node());
+        json.put("protocol", c.protocol());
+        json.put("backend", c.backend());
+        json.put("clientIp", c.clientIp());
+        json.put("since", c.since());
+        return json;
     }
 
     static Map<String, Object> sessionJson(WebSession s) {

@@ -24,8 +24,9 @@ import picocli.CommandLine.Parameters;
 final class AdminVerbs {
 
     /** Every verb, for registration as subcommands of {@code mailpin}. */
-    static final List<Class<?>> ALL = List.of(Status.class, MapUsers.class, Lookup.class, Add.class, Update.class,
-            Up.class, Down.class, Remove.class, Move.class, Kick.class, Flush.class, Cluster.class);
+    static final List<Class<?>> ALL = List.of(Status.class, MapUsers.class, LookupVerbs.Lookup.class,
+            LookupVerbs.Session.class, Add.class, Update.class, Up.class, Down.class, Remove.class, Move.class,
+            Kick.class, Flush.class, Cluster.class);
 
     private AdminVerbs() {
     }
@@ -128,39 +129,6 @@ final class AdminVerbs {
                         a.get("since").asText(), a.get("expires").asText(), a.get("node").asText());
             }
             table.print(out);
-            return 0;
-        }
-    }
-
-    @Command(name = "lookup", mixinStandardHelpOptions = true,
-            description = "Show a user's backend, the ring's choice, the initial config's choice and why.")
-    static final class Lookup extends Verb {
-
-        @Option(names = "--json", description = "print JSON")
-        boolean json;
-
-        @Parameters(paramLabel = "USER")
-        String user;
-
-        @Override
-        int execute(AdminClient client) throws JsonProcessingException {
-            JsonNode answer = client.get(path("users", user));
-            if (json) {
-                return printJson(answer);
-            }
-            boolean assigned = answer.get("assigned").asBoolean();
-            Map<String, String> lines = new LinkedHashMap<>();
-            lines.put("user", answer.get("user").asText());
-            lines.put("current", assigned ? answer.get("backend").asText() + " (" + text(answer.get("address")) + ")"
-                    : "not assigned");
-            lines.put("ring choice", text(answer.get("ringChoice")));
-            lines.put("initial config", text(answer.get("initialConfig")));
-            lines.put("why", answer.get("why").asText());
-            if (assigned) {
-                lines.put("expires", answer.get("expires").asText());
-            }
-            lines.put("web sessions", Integer.toString(answer.get("webSessions").size()));
-            lines.forEach((key, value) -> out.printf("%-15s %s%n", key + ":", value));
             return 0;
         }
     }

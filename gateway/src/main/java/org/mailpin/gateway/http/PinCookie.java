@@ -46,6 +46,14 @@ public final class PinCookie {
 
     /** Returns the pin if the value is well-formed, correctly signed and younger than the maximum age. */
     public Optional<Pin> decode(String value, Instant now) {
+        return verify(value).filter(pin -> !now.isAfter(expiresAt(pin)));
+    }
+
+    /**
+     * Returns the pin if the value is well-formed and correctly signed, whatever its age. The
+     * admin API uses it to show a pasted cookie even after it expired.
+     */
+    public Optional<Pin> verify(String value) {
         int dot = value.indexOf('.');
         if (dot <= 0 || !hmac.verify(value.substring(0, dot), value.substring(dot + 1))) {
             return Optional.empty();
@@ -60,10 +68,15 @@ public final class PinCookie {
         if (fields.length != 3) {
             return Optional.empty();
         }
-        Instant issued = Instant.ofEpochSecond(Long.parseLong(fields[2]));
-        if (now.isAfter(issued.plus(maxAge))) {
+        try {
+            return Optional.of(new Pin(fields[0], fields[1], Instant.ofEpochSecond(Long.parseLong(fields[2]))));
+        } catch (NumberFormatException e) {
             return Optional.empty();
         }
-        return Optional.of(new Pin(fields[0], fields[1], issued));
+    }
+
+    /** Returns the time after which {@link #decode} rejects the pin. */
+    public Instant expiresAt(Pin pin) {
+        return pin.issued().plus(maxAge);
     }
 }

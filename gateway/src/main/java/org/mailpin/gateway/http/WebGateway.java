@@ -26,11 +26,13 @@ public final class WebGateway implements AutoCloseable {
 
     private final WebSection web;
     private final RoundcubePool pool;
+    private final PinCookie pins;
     private final Undertow server;
 
     public WebGateway(WebSection web, Director director, Hmac hmac, InstantSource clock) {
         this.web = web;
         this.pool = new RoundcubePool(web.roundcube());
+        this.pins = new PinCookie(hmac, PIN_MAX_AGE);
 
         // No retries: a POST must never reach a second instance, and a GET to a failed instance
         // is better answered with 503 than silently served by an instance with another database.
@@ -41,8 +43,7 @@ public final class WebGateway implements AutoCloseable {
                 .setReuseXForwarded(false)
                 .setMaxConnectionRetries(0)
                 .build();
-        GatewayHandler gateway = new GatewayHandler(web, director, pool, proxy, new RouteHeader(hmac),
-                new PinCookie(hmac, PIN_MAX_AGE), clock);
+        GatewayHandler gateway = new GatewayHandler(web, director, pool, proxy, new RouteHeader(hmac), pins, clock);
 
         String prefix = web.prefix().equals("/") ? "/" : web.prefix().substring(0, web.prefix().length() - 1);
         PathHandler paths = Handlers.path(exchange -> Responses.plain(exchange, 404,
@@ -82,6 +83,11 @@ public final class WebGateway implements AutoCloseable {
     /** Returns the bound address, for tests that listen on port 0. */
     public InetSocketAddress address() {
         return (InetSocketAddress) server.getListenerInfo().get(0).getAddress();
+    }
+
+    /** Returns the codec of the pin cookie, which the admin API uses to read a pasted cookie value. */
+    public PinCookie pins() {
+        return pins;
     }
 
     @Override

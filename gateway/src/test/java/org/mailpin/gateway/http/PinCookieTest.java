@@ -92,6 +92,29 @@ class PinCookieTest {
         assertEquals(Optional.of(PIN), pins.decode(value, ISSUED.plus(MAX_AGE)));
     }
 
+    @Test
+    void verifyAcceptsExpiredPin() {
+        String value = pins.encode(PIN);
+
+        assertEquals(Optional.of(PIN), pins.verify(value));
+        assertEquals(ISSUED.plus(MAX_AGE), pins.expiresAt(PIN));
+    }
+
+    @Test
+    void verifyRejectsTamperedPin() {
+        String value = pins.encode(PIN);
+
+        assertEquals(Optional.empty(), pins.verify(replaceCharAt(value, 5)));
+    }
+
+    // Only a holder of the secret can sign such a payload, but a bad time field must not throw.
+    @Test
+    void signedPayloadWithBadTimeRejected() {
+        String payload = Hmac.base64Url("sid\nuser01@example.test\nnot-a-number".getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(Optional.empty(), pins.verify(payload + "." + HMAC.sign(payload)));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", ".", "no-dot-at-all", ".c2ln", "abc.", "abc.def.ghi", "!!!.???"})
     void malformedRejected(String value) {

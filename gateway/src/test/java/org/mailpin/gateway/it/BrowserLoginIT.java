@@ -3,15 +3,10 @@ package org.mailpin.gateway.it;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,9 +19,6 @@ import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -37,11 +29,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BrowserLoginIT {
-
-    // Debian's packages. Setting both paths keeps Selenium Manager from running, which would
-    // otherwise look for or download a browser and driver of its own.
-    private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-    private static final String CHROMIUM = "/usr/bin/chromium";
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final Path SCREENSHOTS = Topology.REPO.resolve("gateway/target/screenshots");
@@ -80,7 +67,7 @@ class BrowserLoginIT {
         Path profile = Files.createTempDirectory("mailpin-chromium-");
         WebDriver driver = null;
         try {
-            driver = startChromium(profile);
+            driver = HeadlessChromium.start(profile);
             WebDriverWait wait = new WebDriverWait(driver, WAIT);
 
             driver.get(topology.baseUrl());
@@ -113,40 +100,8 @@ class BrowserLoginIT {
             if (driver != null) {
                 driver.quit();
             }
-            deleteProfile(profile);
+            HeadlessChromium.deleteProfile(profile);
         }
-    }
-
-    /**
-     * Starts headless Chromium with a fresh profile. The switches turn off QUIC and the background
-     * services, such as sync and component updates, that would otherwise contact outside hosts.
-     */
-    private static WebDriver startChromium(Path profile) {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments(
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-domain-reliability",
-                "--disable-client-side-phishing-detection",
-                "--no-proxy-server",
-                "--password-store=basic",
-                "--user-data-dir=" + profile,
-                "--window-size=1280,900");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER)
-                .usingAnyFreePort()
-                .build();
-        ChromeDriver driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
-        return driver;
     }
 
     /** Waits for the message list. An error or warning, such as a failed login, ends the wait early. */
@@ -196,16 +151,5 @@ class BrowserLoginIT {
     /** Returns the demo password of userNN@example.test, which is secretNN. */
     private static String passwordOf(String user) {
         return "secret" + user.substring(4, 6);
-    }
-
-    /** Deletes a browser profile. A failure only prints a warning, so it cannot hide the test's own result. */
-    private static void deleteProfile(Path profile) {
-        try (Stream<Path> paths = Files.walk(profile)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            System.err.println("Could not delete the browser profile " + profile + ": " + e);
-        }
     }
 }
