@@ -19,12 +19,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Asks a running gateway's admin API where a user is assigned ({@code GET /api/v1/users/{user}}).
- * The lookup is optional: without a reachable gateway, a readable token or a 200 answer, doctor
+ * The lookup is optional: without a reachable gateway, a readable token or a 200 response, doctor
  * reports the backends alone.
  */
 public final class AdminLookup {
 
-    /** How long the lookup may take; the admin API answers from memory. */
+    /** How long the lookup may take. The admin API responds from memory, so 3 s is plenty. */
     static final Duration TIMEOUT = Duration.ofSeconds(3);
 
     private AdminLookup() {

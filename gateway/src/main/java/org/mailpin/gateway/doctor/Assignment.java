@@ -8,7 +8,7 @@ package org.mailpin.gateway.doctor;
  * @param reason      why the user is there, e.g. {@code ring} or {@code moved-by-admin}, or null
  * @param since       when the assignment was created (ISO 8601), or null
  * @param ringChoice  the backend the running cluster's ring picks now, which reflects vhost and
- *                    up/down changes made since the config was written; null when none
+ *                    up/down changes made since the config was written, or null when none
  */
 public record Assignment(boolean assigned, String backend, String reason, String since, String ringChoice) {
 }

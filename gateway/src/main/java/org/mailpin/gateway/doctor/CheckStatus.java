@@ -6,11 +6,11 @@ import java.util.Locale;
 public enum CheckStatus {
     /** The backend accepted the login. */
     ACCEPTED,
-    /** The backend answered the login with a rejection (IMAP {@code NO}, POP3 {@code -ERR}, ManageSieve {@code NO}). */
+    /** The backend replied to the login with a rejection (IMAP {@code NO}, POP3 {@code -ERR}, ManageSieve {@code NO}). */
     REJECTED,
     /** No connection or no greeting: refused, unreachable or silent. */
     UNREACHABLE,
-    /** Connected, but the exchange broke off or the backend answered something unexpected. */
+    /** Connected, but the exchange broke off or the backend sent an unexpected reply. */
     FAILED,
     /** The backend's time budget ran out before this check started. */
     NOT_CHECKED;

@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Compares the backends' answers for one user. Backends behind one director must behave as one
+ * Compares the backends' replies for one user. Backends behind one director must behave as one
  * server: the same logins succeed everywhere and every backend shows the same INBOX, because
  * they all read one shared mail storage.
  */
@@ -46,23 +46,24 @@ public final class Comparison {
 
         if (!accepted.isEmpty()) {
             for (Map.Entry<String, ServiceCheck> entry : rejected.entrySet()) {
-                findings.add(new Finding(entry.getKey(), service, entry.getKey() + " rejects the " + service.label()
-                        + " login that " + String.join(", ", accepted) + " accepted: " + entry.getValue().reply()
-                        + ". Its passdb or userdb does not match the other backends for this user."));
+                String id = entry.getKey();
+                findings.add(new Finding(id, service, id + " rejects the " + service.label() + " login that "
+                        + String.join(", ", accepted) + " accepted; check " + id + "'s passdb and userdb for this "
+                        + "user. " + id + " replied: " + entry.getValue().reply()));
             }
         } else if (!rejected.isEmpty()) {
-            String answers = rejected.entrySet().stream()
+            String replies = rejected.entrySet().stream()
                     .map(e -> e.getKey() + ": " + e.getValue().reply())
                     .collect(Collectors.joining("; "));
-            findings.add(new Finding(null, service, "every backend that answered rejects the " + service.label()
-                    + " login (" + answers + "): the password is wrong, or no backend knows the user."));
+            findings.add(new Finding(null, service, "every backend that replied rejects the " + service.label()
+                    + " login (" + replies + "): the password is wrong, or no backend knows the user."));
         }
     }
 
     private static String describeBroken(BackendReport report, ServiceCheck check) {
         String text = report.backend().id() + " " + check.service().label() + " on " + report.backend().address() + ":"
                 + check.port() + ": " + check.status().label() + ": " + check.problem();
-        return check.reply() == null ? text : text + " (the backend answered: " + check.reply() + ")";
+        return check.reply() == null ? text : text + " (the backend replied: " + check.reply() + ")";
     }
 
     private static void compareMailboxes(List<BackendReport> reports, List<Finding> findings) {

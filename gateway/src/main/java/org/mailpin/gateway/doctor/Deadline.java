@@ -75,7 +75,7 @@ final class Deadline implements AutoCloseable {
         }
     }
 
-    /** Returns a factory of unconnected sockets that this deadline closes; Angus Mail connects them itself. */
+    /** Returns a factory of unconnected sockets that this deadline closes. Angus Mail connects them itself. */
     SocketFactory socketFactory() {
         return new SocketFactory() {
             @Override

@@ -14,7 +14,7 @@ import org.mailpin.gateway.config.GatewayConfig.DirectorSection;
 import org.mailpin.gateway.mail.sasl.Credentials;
 
 /**
- * Logs a user in directly on every configured backend and compares what they answer. The user
+ * Logs a user in directly on every configured backend and compares what they reply. The user
  * name is normalized as the gateway would before it reaches a backend, and connections leave from
  * {@code mail.source-address} when it is set, so the backends see what the gateway's proxies
  * would show them.

@@ -100,7 +100,7 @@ final class ImapCheck {
         try {
             protocol.logout();
         } catch (ProtocolException e) {
-            // The result is complete; a backend that drops the connection at LOGOUT changes nothing.
+            // The result is complete, so a backend that drops the connection at LOGOUT changes nothing.
         }
     }
 
@@ -109,7 +109,7 @@ final class ImapCheck {
         return new ServiceCheck(Service.IMAP, port, status, greeting, reply, problem, mailbox);
     }
 
-    /** Returns the backend's answer, or for a failure Angus Mail made up itself, what failed. */
+    /** Returns the backend's reply, or for a failure Angus Mail made up itself, what failed. */
     private static String failure(ProtocolException e, Deadline deadline) {
         String reply = reply(e.getResponse());
         return reply != null ? reply : problem(e, deadline);

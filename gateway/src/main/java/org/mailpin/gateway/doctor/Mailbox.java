@@ -9,7 +9,7 @@ import java.util.List;
  * @param messages     message count of INBOX; null when unread
  * @param quota        quota resources from GETQUOTAROOT, or null when the backend lacks the QUOTA capability
  *                     or the command failed
- * @param problem      what could not be read, with the backend's answer; null when everything was read
+ * @param problem      what could not be read, with the backend's reply; null when everything was read
  */
 public record Mailbox(Long uidValidity, Long messages, List<QuotaUsage> quota, String problem) {
 

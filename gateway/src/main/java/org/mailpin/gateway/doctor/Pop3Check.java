@@ -60,7 +60,7 @@ final class Pop3Check {
         return result(port, CheckStatus.FAILED, greeting, reply, "the reply is neither +OK nor -ERR");
     }
 
-    // QUIT after a login ends the POP3 session in its UPDATE state; nothing was marked deleted.
+    // QUIT after a login ends the POP3 session in its UPDATE state, where nothing is marked deleted.
     private static void quit(LineConnection connection) {
         try {
             connection.send("QUIT");

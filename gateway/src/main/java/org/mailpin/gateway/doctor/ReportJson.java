@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** Renders a report as one JSON object for scripts; the fields are described in docs/doctor.md. */
+/** Renders a report as one JSON object for scripts. docs/doctor.md describes the fields. */
 public final class ReportJson {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 public final class ReportText {
 
     private static final List<String> HEADER = List.of("BACKEND", "ADDRESS", "SERVICE", "PORT", "RESULT", "GREETING",
-            "ANSWER", "INBOX");
-    // Dovecot lists its capabilities in the greeting and the LOGIN reply; they only widen the table.
+            "REPLY", "INBOX");
+    // Dovecot lists its capabilities in the greeting and the LOGIN reply, where they only widen the table.
     private static final Pattern CAPABILITY_CODE = Pattern.compile("\\[CAPABILITY [^]]*] ?");
     private static final int MAX_GREETING = 48;
 
@@ -56,13 +56,13 @@ public final class ReportText {
     }
 
     private static List<String> row(BackendReport backend, ServiceCheck check) {
-        String answer = check.reply() == null ? "" : oneLine(CAPABILITY_CODE.matcher(check.reply()).replaceAll(""));
+        String reply = check.reply() == null ? "" : oneLine(CAPABILITY_CODE.matcher(check.reply()).replaceAll(""));
         if (check.problem() != null) {
-            answer = answer.isEmpty() ? check.problem() : answer + " (" + check.problem() + ")";
+            reply = reply.isEmpty() ? check.problem() : reply + " (" + check.problem() + ")";
         }
         return List.of(backend.backend().id(), backend.backend().address(), check.service().label(),
                 Integer.toString(check.port()), check.status().label(), greeting(check.greeting()),
-                answer, inbox(check.mailbox()));
+                reply, inbox(check.mailbox()));
     }
 
     private static String greeting(String greeting) {

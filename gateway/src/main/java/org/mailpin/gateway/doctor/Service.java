@@ -10,7 +10,7 @@ public enum Service {
     POP3,
     SIEVE;
 
-    /** Returns the backend's port for this service; 0 means the backend does not offer it. */
+    /** Returns the backend's port for this service, or 0 when the backend does not offer it. */
     public int port(BackendPorts ports) {
         return switch (this) {
             case IMAP -> ports.imap();

@@ -7,7 +7,7 @@ package org.mailpin.gateway.doctor;
  * @param port      the port tried
  * @param status    how far the check got
  * @param greeting  the backend's greeting line as sent, or null when none arrived
- * @param reply     the backend's answer to the login as sent (an IMAP tag removed), or null when none arrived
+ * @param reply     the backend's reply to the login as sent (an IMAP tag removed), or null when none arrived
  * @param problem   what went wrong, in doctor's words, e.g. {@code connection refused}; null when nothing did
  * @param mailbox   the INBOX as the backend shows it (IMAP after an accepted login), else null
  */

@@ -14,7 +14,7 @@ import org.mailpin.gateway.mail.sasl.SaslCodec;
  */
 final class SieveCheck {
 
-    /** Most capability lines accepted before the greeting's OK; Pigeonhole 0.5 sends about ten. */
+    /** Maximum capability lines before the greeting's OK. Pigeonhole 0.5 sends fewer than ten. */
     static final int MAX_CAPABILITY_LINES = 100;
 
     private static final Pattern STATUS = Pattern.compile("(?is)(OK|NO|BYE)(\\s.*)?");

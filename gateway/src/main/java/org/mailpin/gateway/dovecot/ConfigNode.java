@@ -9,13 +9,13 @@ public sealed interface ConfigNode {
     int line();
 
     /**
-     * A {@code key = value} line. The value has its quotes removed; a value that starts with
+     * A {@code key = value} line. The value has its quotes removed. A value that starts with
      * {@code <} names a file whose content Dovecot reads, e.g. {@code ssl_cert = </etc/ssl/cert.pem}.
      */
     record Setting(String key, String value, int line) implements ConfigNode {
     }
 
-    /** A block such as {@code service director { ... }}; {@code name} is "" for {@code passdb { ... }}. */
+    /** A block such as {@code service director { ... }}, whose name is "" for {@code passdb { ... }}. */
     record Section(String type, String name, int line, List<ConfigNode> children) implements ConfigNode {
 
         /** Returns the value of the last direct {@code key = value} child, as Dovecot keeps the last one. */
@@ -42,7 +42,7 @@ public sealed interface ConfigNode {
         }
     }
 
-    /** An {@code !include} or {@code !include_try} line; the importer does not follow it. */
+    /** An {@code !include} or {@code !include_try} line, which the importer does not follow. */
     record Include(String path, boolean optional, int line) implements ConfigNode {
     }
 }

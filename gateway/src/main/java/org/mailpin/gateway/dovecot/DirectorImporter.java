@@ -26,7 +26,7 @@ import org.mailpin.gateway.dovecot.MailServerList.MailServer;
 /**
  * Translates a parsed Dovecot 2.3 director configuration into Mailpin's terms: the ring's backends,
  * the director settings, the peers and the mail listeners. Values that Dovecot itself would
- * reject stop the import; settings Mailpin does without become notes.
+ * reject stop the import, and settings Mailpin does without become notes.
  */
 public final class DirectorImporter {
 
@@ -55,6 +55,7 @@ public final class DirectorImporter {
         List<ImportNote> notes = new ArrayList<>();
         new SettingNotes(notes).noteAll(root);
         Backends backends = backends(root);
+        noteTags(backends, root.setting("director_mail_servers").orElseThrow().line(), notes);
         Director director = director(root, notes);
         Cluster cluster = cluster(root, notes);
         ImportedConfig.Mail mail = new ListenerImport(root, file, notes).translate();
@@ -90,6 +91,23 @@ public final class DirectorImporter {
         }
         return new Backends(List.copyOf(backends), servers.key() + " = " + servers.value() + " (line " + servers.line()
                 + ")");
+    }
+
+    /**
+     * Notes tagged backends: Mailpin routes every user on the untagged ring, as Dovecot does for
+     * users whose passdb returns no {@code director_tag}, so tagged backends get no users.
+     */
+    private static void noteTags(Backends backends, int line, List<ImportNote> notes) {
+        List<String> tagged = backends.list().stream().filter(b -> !b.tag().isEmpty())
+                .map(b -> b.id() + "@" + b.tag()).toList();
+        if (tagged.isEmpty()) {
+            return;
+        }
+        boolean noneUntagged = tagged.size() == backends.list().size();
+        notes.add(new ImportNote(noneUntagged ? Kind.ACTION : Kind.UNTRANSLATED, line, "director_mail_servers has tagged "
+                + "backends (" + String.join(", ", tagged) + "): Mailpin sends every user to the backends without a "
+                + "tag, as Dovecot does for users whose passdb returns no director_tag, so tagged backends get no users"
+                + (noneUntagged ? ". No backend is untagged, so no user can log in until you remove a tag" : "")));
     }
 
     private Director director(Section root, List<ImportNote> notes) {
@@ -137,7 +155,7 @@ public final class DirectorImporter {
         Section listener = directorListener(root);
         int ringPort = listener == null ? 0 : listener.setting("port").map(s -> parsePort(s, "port")).orElse(0);
 
-        // Entries on one host with different Dovecot ports get consecutive Hazelcast ports; an
+        // Entries on one host with different Dovecot ports get consecutive Hazelcast ports. An
         // entry repeated with the same port is one director, as in Dovecot.
         Map<String, Integer> nextPort = new HashMap<>();
         Set<String> dovecotEntries = new HashSet<>();
@@ -163,7 +181,7 @@ public final class DirectorImporter {
 
     /**
      * Picks this node's address: the director listener's own {@code address} when it names one of
-     * the entries, else the only entry; with several entries the administrator must choose per node.
+     * the entries, else the only entry. With several entries the administrator must choose per node.
      */
     private String bind(Section listener, Map<String, String> members, Setting servers, List<ImportNote> notes) {
         String address = listener == null ? "" : listener.setting("address").map(Setting::value).orElse("").strip();
@@ -190,7 +208,7 @@ public final class DirectorImporter {
         return null;
     }
 
-    private int parsePort(Setting setting, String what) {
+    private int parsePort(Setting setting, String name) {
         try {
             int port = Integer.parseInt(setting.value());
             if (port >= 0 && port <= 65535) {
@@ -199,11 +217,11 @@ public final class DirectorImporter {
         } catch (NumberFormatException e) {
             // Reported below with the line.
         }
-        throw DovecotConfigException.at(file, setting.line(), "invalid " + what + " '" + setting.value()
+        throw DovecotConfigException.at(file, setting.line(), "invalid " + name + " '" + setting.value()
                 + "'; expected a number from 0 to 65535");
     }
 
-    /** One {@code director_servers} entry; {@code port} is Dovecot's ring port, which Mailpin does not use. */
+    /** One {@code director_servers} entry. Its port is Dovecot's ring port, which Mailpin does not use. */
     private record ServerEntry(String host, int port) {
     }
 

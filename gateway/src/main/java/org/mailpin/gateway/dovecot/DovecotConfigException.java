@@ -1,6 +1,6 @@
 package org.mailpin.gateway.dovecot;
 
-/** A Dovecot configuration that cannot be read or translated; the message names the file and line. */
+/** A Dovecot configuration that cannot be read or translated. The message names the file and line. */
 public class DovecotConfigException extends RuntimeException {
 
     public DovecotConfigException(String message) {

@@ -11,10 +11,10 @@ import org.mailpin.gateway.dovecot.ConfigNode.Setting;
 
 /**
  * Reads the syntax of a Dovecot 2.3 configuration file as {@code doveconf} 2.3.19 accepts it. Each
- * line holds one {@code key = value}, one section start ({@code service director} and an opening
+ * line contains one {@code key = value}, one section start ({@code service director} and an opening
  * brace), one closing brace or one {@code !include FILE}. A {@code #} outside quotes starts a
  * comment, and a trailing backslash joins a line with the next. The parser does not know which
- * settings exist; the importer decides what each one means.
+ * settings exist, because the importer decides what each one means.
  */
 public final class DovecotConfigParser {
 
@@ -132,7 +132,7 @@ public final class DovecotConfigParser {
         return line.length() > 0 && line.charAt(line.length() - 1) == '\\';
     }
 
-    // A '#' starts a comment anywhere outside quotes; doveconf only warns when no space precedes it.
+    // A '#' starts a comment anywhere outside quotes. doveconf only warns when no space precedes it.
     private static String withoutComment(String line) {
         char quote = 0;
         for (int i = 0; i < line.length(); i++) {
@@ -152,7 +152,7 @@ public final class DovecotConfigParser {
         return line;
     }
 
-    /** Removes one pair of surrounding quotes; double quotes also take backslash escapes. */
+    /** Removes one pair of surrounding quotes. Double quotes also take backslash escapes. */
     static String unquote(String value) {
         if (value.length() >= 2 && value.startsWith("'") && value.endsWith("'")) {
             return value.substring(1, value.length() - 1);

@@ -13,7 +13,7 @@ public record ImportNote(Kind kind, int line, String text) {
     public enum Kind {
         /** The written config works only after the administrator acts, e.g. fills in a placeholder. */
         ACTION,
-        /** A Dovecot setting that the written config does not reproduce; check it by hand. */
+        /** A Dovecot setting that the written config does not reproduce, to be checked by hand. */
         UNTRANSLATED,
         /** A Dovecot setting that Mailpin does not need, because it does that work another way. */
         NOT_NEEDED

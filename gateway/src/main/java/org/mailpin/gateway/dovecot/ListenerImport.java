@@ -23,7 +23,7 @@ import org.mailpin.gateway.dovecot.ImportedConfig.Listener;
  */
 final class ListenerImport {
 
-    /** Where an LMTP proxy listens when Dovecot's took mail on its unix socket only. */
+    /** Listen address of the LMTP proxy when Dovecot took mail on its unix socket only. */
     static final String LMTP_FALLBACK = "127.0.0.1:24";
 
     /** A Dovecot login service and the listeners it has without configuration (doveconf 2.3.19 -d). */
@@ -90,7 +90,7 @@ final class ListenerImport {
         for (DovecotListener listener : merged(login, section)) {
             String origin = "service " + login.service() + " inet_listener " + listener.name()
                     + (listener.line() > 0 ? " (line " + listener.line() + ")" : " (Dovecot's default)");
-            // Dovecot's default listeners have no line of their own; notes point at their service.
+            // Dovecot's default listeners have no line of their own, so notes point at their service.
             int line = listener.line() > 0 ? listener.line() : section.line();
             if (listener.port() == 0) {
                 continue;
@@ -189,7 +189,7 @@ final class ListenerImport {
     /**
      * Returns whether plaintext logins are rejected, as Dovecot's {@code disable_plaintext_auth}
      * (default yes) and {@code ssl = required} do. Dovecot still allows them from its own host and
-     * {@code login_trusted_networks}; Mailpin's {@code require-tls} allows them from nowhere.
+     * {@code login_trusted_networks}, but Mailpin's {@code require-tls} allows them from nowhere.
      */
     private boolean requireTls(Tls tls) {
         Optional<Setting> disable = root.setting("disable_plaintext_auth");
@@ -233,7 +233,7 @@ final class ListenerImport {
      * Returns the addresses a listener binds: its own {@code address}, else {@code listen}, else
      * Dovecot's default {@code *, ::}. Java binds {@code [::]} for IPv4 too while Linux's
      * {@code net.ipv6.bindv6only} is 0, its default, so {@code *} and {@code ::} together become
-     * {@code ::} alone; a second listener on 0.0.0.0 and the same port would fail to bind.
+     * {@code ::} alone, because a second listener on 0.0.0.0 and the same port would fail to bind.
      */
     private Set<String> hosts(String listenerAddress) {
         String value = listenerAddress.isBlank()

@@ -127,7 +127,7 @@ public final class MailServerList {
 
     private static InetAddress toAddress(byte[] bytes) {
         try {
-            // Inet6Address keeps ::ffff:a.b.c.d as IPv6, as Dovecot does; InetAddress would fold it into IPv4.
+            // Inet6Address keeps ::ffff:a.b.c.d as IPv6, as Dovecot does, where InetAddress would fold it into IPv4.
             return bytes.length == 16 ? Inet6Address.getByAddress(null, bytes, -1) : InetAddress.getByAddress(bytes);
         } catch (UnknownHostException e) {
             throw new IllegalStateException("4 or 16 bytes always make an address", e);

@@ -62,27 +62,27 @@ final class SettingNotes {
         if (where.isEmpty() && TRANSLATED.contains(key)) {
             return;
         }
-        String shown = where + key + " = " + setting.value();
+        String described = where + key + " = " + setting.value();
         if (key.equals("auth_username_format")) {
-            noteUsernameFormat(setting, shown);
+            noteUsernameFormat(setting, described);
         } else if (NOT_NEEDED.containsKey(key)) {
-            add(Kind.NOT_NEEDED, setting.line(), shown + ": " + NOT_NEEDED.get(key));
+            add(Kind.NOT_NEEDED, setting.line(), described + ": " + NOT_NEEDED.get(key));
         } else if (key.equals("director_flush_socket")) {
-            add(Kind.UNTRANSLATED, setting.line(), shown + ": Dovecot runs this program when it flushes a backend's "
+            add(Kind.UNTRANSLATED, setting.line(), described + ": Dovecot runs this program when it flushes a backend's "
                     + "users; Mailpin has no such hook");
         } else {
-            add(Kind.UNTRANSLATED, setting.line(), shown + ": no Mailpin equivalent; the importer translates "
+            add(Kind.UNTRANSLATED, setting.line(), described + ": no Mailpin equivalent; the importer translates "
                     + "the director's own settings only");
         }
     }
 
     // Dovecot's default %Lu lowercases the whole name, which is Mailpin's default too.
-    private void noteUsernameFormat(Setting setting, String shown) {
+    private void noteUsernameFormat(Setting setting, String described) {
         if (setting.value().equals("%Lu")) {
-            add(Kind.NOT_NEEDED, setting.line(), shown + ": Mailpin lowercases user names by default "
+            add(Kind.NOT_NEEDED, setting.line(), described + ": Mailpin lowercases user names by default "
                     + "(director.username.lowercase: true)");
         } else {
-            add(Kind.UNTRANSLATED, setting.line(), shown + ": Mailpin can only lowercase user names or keep them "
+            add(Kind.UNTRANSLATED, setting.line(), described + ": Mailpin can only lowercase user names or keep them "
                     + "(director.username.lowercase); check that users still map to the same backends with "
                     + "'mailpin ring'");
         }
@@ -164,8 +164,9 @@ final class SettingNotes {
     }
 
     /**
-     * The director's usual passdb proxies every login unchecked ({@code proxy=y nopassword=y}), and
-     * the backend checks the password: Mailpin does the same without a passdb.
+     * Notes a passdb. The director's usual passdb proxies every login unchecked
+     * ({@code proxy=y nopassword=y}) and the backend checks the password, which Mailpin does
+     * without a passdb.
      */
     private void notePassdb(Section passdb) {
         String driver = passdb.setting("driver").map(Setting::value).orElse("");
@@ -174,15 +175,15 @@ final class SettingNotes {
         boolean proxy = fields.contains("proxy") || fields.contains("proxy=y") || fields.contains("proxy=yes");
         boolean noPassword = fields.contains("nopassword") || fields.contains("nopassword=y")
                 || fields.contains("nopassword=yes");
-        String shown = "passdb { driver = " + driver + (args.isEmpty() ? "" : ", args = " + args) + " }";
+        String described = "passdb { driver = " + driver + (args.isEmpty() ? "" : ", args = " + args) + " }";
         if (args.toLowerCase(Locale.ROOT).contains("director_tag")) {
-            add(Kind.UNTRANSLATED, passdb.line(), shown + ": Mailpin does not read user tags from a passdb; every user "
+            add(Kind.UNTRANSLATED, passdb.line(), described + ": Mailpin does not read user tags from a passdb; every user "
                     + "maps to the backends without a tag");
         } else if (driver.equals("static") && proxy && noPassword) {
-            add(Kind.NOT_NEEDED, passdb.line(), shown + ": the director checked no password and proxied every "
+            add(Kind.NOT_NEEDED, passdb.line(), described + ": the director checked no password and proxied every "
                     + "login; Mailpin does the same, and the backend checks the password");
         } else {
-            add(Kind.UNTRANSLATED, passdb.line(), shown + ": Mailpin has no passdb; it passes each login on to the "
+            add(Kind.UNTRANSLATED, passdb.line(), described + ": Mailpin has no passdb; it passes each login on to the "
                     + "user's backend, which checks the password");
         }
     }

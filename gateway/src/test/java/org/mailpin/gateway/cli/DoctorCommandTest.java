@@ -57,8 +57,8 @@ class DoctorCommandTest {
             CommandRun run = doctor(config(be1, be2), PASSWORD + "\n", "--user", "user01@example.test");
 
             assertEquals(1, run.exitCode(), run.out() + run.err());
-            assertTrue(run.out().contains("be2 rejects the imap login that be1 accepted: "
-                    + "NO [AUTHENTICATIONFAILED] Authentication failed."), run.out());
+            assertTrue(run.out().contains("be2 rejects the imap login that be1 accepted; check be2's passdb and "
+                    + "userdb for this user. be2 replied: NO [AUTHENTICATIONFAILED] Authentication failed.\n"), run.out());
             assertTrue(run.out().contains("Verdict: be2 differs from the other backends"), run.out());
         }
     }

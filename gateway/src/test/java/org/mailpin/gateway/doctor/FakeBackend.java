@@ -5,7 +5,7 @@ import java.util.Locale;
 import org.mailpin.gateway.mail.ScriptedBackend;
 
 /**
- * Conversations for {@link ScriptedBackend} that answer like Dovecot 2.3.19 does, with the login
+ * Conversations for {@link ScriptedBackend} that reply like Dovecot 2.3.19 does, with the login
  * reply and the INBOX chosen by the test.
  */
 public final class FakeBackend {
@@ -24,7 +24,7 @@ public final class FakeBackend {
     }
 
     /**
-     * IMAP that answers LOGIN with {@code loginReply} (without tag), then EXAMINE, GETQUOTAROOT,
+     * IMAP that replies to LOGIN with {@code loginReply} (without tag), then EXAMINE, GETQUOTAROOT,
      * CAPABILITY and LOGOUT.
      */
     public static ScriptedBackend.Conversation imap(String loginReply, Inbox inbox) {
@@ -58,7 +58,7 @@ public final class FakeBackend {
         };
     }
 
-    /** The tagged OK of a Dovecot login, with the capabilities that follow a login. */
+    /** Returns the tagged OK of a Dovecot login, with the capabilities that follow a login. */
     public static String imapAccepted(Inbox inbox) {
         return "OK [CAPABILITY " + capabilities(inbox) + "] Logged in";
     }
@@ -67,7 +67,7 @@ public final class FakeBackend {
         return "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT LITERAL+" + (inbox.quota() == null ? "" : " QUOTA");
     }
 
-    /** POP3 that answers PASS with {@code passReply}. */
+    /** POP3 that replies to PASS with {@code passReply}. */
     public static ScriptedBackend.Conversation pop3(String passReply) {
         return peer -> {
             peer.send("+OK Dovecot (Debian) ready.");
@@ -87,7 +87,7 @@ public final class FakeBackend {
         };
     }
 
-    /** ManageSieve with the given SASL mechanisms that answers AUTHENTICATE with {@code authReply}. */
+    /** ManageSieve with the given SASL mechanisms that replies to AUTHENTICATE with {@code authReply}. */
     public static ScriptedBackend.Conversation sieve(String mechanisms, String authReply) {
         return peer -> {
             peer.send("\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"", "\"SIEVE\" \"fileinto reject envelope\"",

@@ -97,6 +97,18 @@ class DirectorImporterTest {
                 config.backends().list());
         assertNull(config.cluster());
         assertNull(config.mail());
+        assertTrue(texts(config, Kind.UNTRANSLATED).contains("line 1: director_mail_servers has tagged backends "
+                + "(be1@pool1, be2@pool1, be3@pool1, be5@pool2): Mailpin sends every user to the backends without a tag, "
+                + "as Dovecot does for users whose passdb returns no director_tag, so tagged backends get no users"),
+                config.notes().toString());
+    }
+
+    @Test
+    void onlyTaggedBackendsNeedAction() {
+        ImportedConfig config = importText("director_mail_servers = 10.0.0.1@a 10.0.0.2@a\n", Map.of());
+
+        assertTrue(texts(config, Kind.ACTION).get(0).endsWith("No backend is untagged, so no user can log in until you "
+                + "remove a tag"), config.notes().toString());
     }
 
     @Test
