@@ -30,8 +30,9 @@ import picocli.CommandLine.Option;
  * everywhere.
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = "Log USER in on every backend of the config (IMAP, POP3, ManageSieve) and report where the "
-                + "backends disagree. Exit code 0: all agree; 1: a backend differs, rejects or cannot be reached.")
+        description = {"Log USER in on every backend of the config (IMAP, POP3, ManageSieve) and report where the "
+                + "backends disagree.",
+                "Exit code 0: all agree; 1: a backend differs, rejects or cannot be reached; 78: invalid config."})
 final class DoctorCommand implements Callable<Integer> {
 
     /** Exit code when a backend differs from the others, rejects the login or cannot be reached. */

@@ -118,6 +118,11 @@ final class ListenerImport {
         if (proxy.isEmpty() || !isYes(proxy.get().value())) {
             return;
         }
+        if (!protocolEnabled("lmtp")) {
+            note(Kind.UNTRANSLATED, proxy.get().line(), "lmtp_proxy = yes, but protocols does not list lmtp, so "
+                    + "Dovecot did not run it; no lmtp listener written");
+            return;
+        }
         int before = listeners.size();
         Section lmtp = service("lmtp").orElse(null);
         if (lmtp != null) {

@@ -192,6 +192,38 @@ class DirectorImporterTest {
     }
 
     @Test
+    void unreadableTlsFilesLeaveTlsOut() {
+        ImportedConfig config = importText("""
+                director_mail_servers = 10.0.0.11
+                ssl_cert = </nonexistent/cert.pem
+                ssl_key = </nonexistent/key.pem
+                disable_plaintext_auth = yes
+                service imap-login {
+                  executable = imap-login director
+                }
+                """, Map.of());
+
+        assertEquals(List.of("imap [::]:143"),
+                config.mail().listeners().stream().map(l -> l.protocol() + " " + l.listen()).toList());
+        assertNull(config.mail().certFile());
+        assertEquals(false, config.mail().requireTls());
+        assertTrue(texts(config, Kind.UNTRANSLATED).contains("line 4: disable_plaintext_auth = yes: Dovecot took "
+                + "plaintext logins only over TLS, but /nonexistent/cert.pem (ssl_cert or ssl_key) is not readable here, "
+                + "so the written config accepts plaintext logins. Add mail.tls and require-tls: true"),
+                config.notes().toString());
+    }
+
+    @Test
+    void lmtpOutsideProtocolsNoted() {
+        ImportedConfig config = importText("director_mail_servers = 10.0.0.11\nprotocols = imap\nlmtp_proxy = yes\n",
+                Map.of());
+
+        assertNull(config.mail());
+        assertTrue(texts(config, Kind.UNTRANSLATED).contains("line 3: lmtp_proxy = yes, but protocols does not list "
+                + "lmtp, so Dovecot did not run it; no lmtp listener written"), config.notes().toString());
+    }
+
+    @Test
     void loginServiceWithoutDirectorNoted() {
         ImportedConfig config = importText("""
                 director_mail_servers = 10.0.0.11
