@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code mailpin} command: {@code serve} runs a gateway node, the others are tools for administrators. */
 @Command(name = "mailpin", mixinStandardHelpOptions = true, version = "mailpin 0.1.0",
         description = "Director for Dovecot mail clusters, with a web gateway for Roundcube.",
-        subcommands = {ServeCommand.class, RingCommand.class, CheckConfigCommand.class})
+        subcommands = {ServeCommand.class, RingCommand.class, CheckConfigCommand.class, DoctorCommand.class,
+                ImportDovecotCommand.class})
 public final class MailpinCommand implements Runnable {
 
     /** Exit code for a usage or configuration error, as sysexits' EX_CONFIG. */

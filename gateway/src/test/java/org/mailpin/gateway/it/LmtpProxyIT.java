@@ -163,7 +163,7 @@ class LmtpProxyIT {
     @Test
     @Order(4)
     void downBackendDefersOnlyItsRecipients() throws Exception {
-        stopBackend("be2");
+        topology.stopBackend("be2");
         Set<String> be1Before = newMessages(be1User);
         Set<String> be2Before = newMessages(be2User);
 
@@ -182,16 +182,6 @@ class LmtpProxyIT {
 
         assertEquals(1, added(be1User, be1Before).size(), "new messages of " + be1User);
         assertEquals(0, added(be2User, be2Before).size(), "new messages of " + be2User);
-    }
-
-    // Stops a backend with doveadm and waits until its master process is gone, so that its
-    // listeners refuse connections.
-    private static void stopBackend(String backendId) throws Exception {
-        Path pidFile = topology.state.resolve("dovecot/" + backendId + "/run/master.pid");
-        long pid = Long.parseLong(Files.readString(pidFile).strip());
-        ProcessHandle master = ProcessHandle.of(pid).orElseThrow();
-        Topology.run(Duration.ofSeconds(30), "doveadm", "-c", topology.dovecotConfig(backendId).toString(), "stop");
-        master.onExit().get(30, TimeUnit.SECONDS);
     }
 
     private static String messageId(String test) {

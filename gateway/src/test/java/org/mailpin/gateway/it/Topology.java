@@ -157,6 +157,32 @@ final class Topology implements AutoCloseable {
         return state.resolve("dovecot/" + backendId + ".conf");
     }
 
+    /**
+     * Makes one backend's passdb read {@code passwdFile} in place of the users file both backends
+     * share, and reloads that backend. Dovecot's auth process restarts some time after
+     * {@code doveadm reload} returns, so callers wait for the new file to take effect.
+     */
+    void usePasswdFile(String backendId, Path passwdFile) throws Exception {
+        Path config = dovecotConfig(backendId);
+        String text = Files.readString(config);
+        String changed = text.replaceFirst("args = scheme=SHA512-CRYPT \\S+",
+                java.util.regex.Matcher.quoteReplacement("args = scheme=SHA512-CRYPT " + passwdFile));
+        if (changed.equals(text) && !text.contains("SHA512-CRYPT " + passwdFile)) {
+            throw new IllegalStateException("no passdb line 'args = scheme=SHA512-CRYPT FILE' in " + config);
+        }
+        Files.writeString(config, changed);
+        run(Duration.ofSeconds(30), "doveadm", "-c", config.toString(), "reload");
+    }
+
+    /** Stops a backend with doveadm and waits until its master process is gone, so its ports refuse connections. */
+    void stopBackend(String backendId) throws Exception {
+        Path pidFile = state.resolve("dovecot/" + backendId + "/run/master.pid");
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        ProcessHandle master = ProcessHandle.of(pid).orElseThrow();
+        run(Duration.ofSeconds(30), "doveadm", "-c", dovecotConfig(backendId).toString(), "stop");
+        master.onExit().get(30, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() throws Exception {
         try {

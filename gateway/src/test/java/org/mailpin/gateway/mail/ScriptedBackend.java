@@ -70,9 +70,14 @@ public final class ScriptedBackend implements AutoCloseable {
     public final List<String> received = new CopyOnWriteArrayList<>();
 
     public ScriptedBackend(Conversation conversation) throws IOException {
+        this(InetAddress.getLoopbackAddress(), conversation);
+    }
+
+    /** Listens on {@code address}, e.g. 127.0.0.2 for a second backend, since backends differ by address. */
+    public ScriptedBackend(InetAddress address, Conversation conversation) throws IOException {
         this.conversation = conversation;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        server.bind(new InetSocketAddress(address, 0));
         Thread.ofVirtual().name("scripted-backend").start(this::accept);
     }
 
