@@ -75,6 +75,7 @@ public final class HazelcastDirector implements Director {
     private final ITopic<String> kicks;
     private final UUID kickListener;
     private final List<BiConsumer<String, String>> kickListeners = new CopyOnWriteArrayList<>();
+    private final List<BiConsumer<Assignment, Assignment>> assignmentListeners = new CopyOnWriteArrayList<>();
     private final UUID lifecycleListener;
     private final AtomicLong lastRejectedWriteWarning = new AtomicLong();
     private volatile Supplier<Map<String, Set<String>>> liveBackends = Map::of;
@@ -137,6 +138,7 @@ public final class HazelcastDirector implements Director {
                 String winner = assignments.putIfAbsent(user, Codec.encode(created));
                 if (winner == null) {
                     log.debug("user {} assigned to backend {} (ring choice)", user, created.backendId());
+                    notifyAssigned(created, null);
                     return created;
                 }
                 continue;
@@ -154,6 +156,7 @@ public final class HazelcastDirector implements Director {
             if (assignments.replace(user, stored, Codec.encode(replacement))) {
                 log.info("user {} reassigned from backend {} to {} ({})", user, current.backendId(),
                         replacement.backendId(), usable ? "previous assignment expired" : "backend down or removed");
+                notifyAssigned(replacement, current);
                 return replacement;
             }
         }
@@ -251,6 +254,25 @@ public final class HazelcastDirector implements Director {
         }
         kicks.publish(user + "\t" + (backendId == null ? "" : backendId));
         log.info("kick of user {} on {} published", user, backendId == null ? "every backend" : "backend " + backendId);
+    }
+
+    /**
+     * Registers a listener that gets every assignment this node writes, with the assignment it
+     * replaced, or null for a user that had none. Other nodes' writes are not reported. Listeners
+     * run on the thread that called {@link #assign}, often a login, so they must be quick.
+     */
+    public void onNewAssignment(BiConsumer<Assignment, Assignment> listener) {
+        assignmentListeners.add(listener);
+    }
+
+    private void notifyAssigned(Assignment created, Assignment previous) {
+        for (BiConsumer<Assignment, Assignment> listener : assignmentListeners) {
+            try {
+                listener.accept(created, previous);
+            } catch (RuntimeException e) {
+                log.warn("assignment listener failed for user {}", created.user(), e);
+            }
+        }
     }
 
     @Override
