@@ -17,12 +17,13 @@ import org.mailpin.gateway.config.GatewayConfig.ClusterSection;
 import org.mailpin.gateway.config.ConfigException;
 import org.mailpin.gateway.http.Hmac;
 import org.mailpin.gateway.http.WebGateway;
+import org.mailpin.gateway.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.hazelcast.core.HazelcastInstance;
 
-/** One gateway node: the shared state member, the director, the web gateway and the admin API. */
+/** One gateway node: the shared state member, the director, the web gateway, the admin API and the meters. */
 public final class GatewayServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
@@ -32,14 +33,16 @@ public final class GatewayServer implements AutoCloseable {
     private final WebGateway web;
     private final AdminServer admin;
     private final MailProxy mail;
+    private final GatewayMetrics metrics;
 
     private GatewayServer(HazelcastInstance hazelcast, HazelcastDirector director, WebGateway web, AdminServer admin,
-                          MailProxy mail) {
+                          MailProxy mail, GatewayMetrics metrics) {
         this.hazelcast = hazelcast;
         this.director = director;
         this.web = web;
         this.admin = admin;
         this.mail = mail;
+        this.metrics = metrics;
     }
 
     /** Starts every part, or none: a part that fails to start stops the ones before it. */
@@ -51,20 +54,24 @@ public final class GatewayServer implements AutoCloseable {
         DirectorSettings settings = new DirectorSettings(config.node(), d.userExpire(), config.web().sessionIdle(),
                 new UsernameNormalizer(d.lowercase(), d.defaultDomain(), d.hashFormat()), config.backends());
         HazelcastInstance hazelcast = startHazelcast(config.cluster(), settings);
+        GatewayMetrics metrics = GatewayMetrics.withJvmMetrics();
         HazelcastDirector director = null;
         WebGateway web = null;
         MailProxy mail = null;
         try {
             director = new HazelcastDirector(hazelcast, settings, clock);
-            web = new WebGateway(config.web(), director, hmac, clock);
+            director.onNewAssignment(metrics::recordAssignment);
+            metrics.gaugeBackends(director::backends);
+            web = new WebGateway(config.web(), director, hmac, clock, metrics);
             web.start();
-            mail = MailProxy.start(config, director);
-            wireKicks(director, mail);
-            AdminServer admin = new AdminServer(config.admin(), director, adminToken);
+            mail = MailProxy.start(config, director, metrics);
+            metrics.gaugeLiveConnections(mail.live()::view);
+            wireKicks(director, mail, metrics);
+            AdminServer admin = new AdminServer(config.admin(), director, adminToken, metrics);
             admin.start();
             log.info("node {} ready: {} backend(s), user-expire {}", config.node(), config.backends().size(),
                     settings.userExpire());
-            return new GatewayServer(hazelcast, director, web, admin, mail);
+            return new GatewayServer(hazelcast, director, web, admin, mail, metrics);
         } catch (RuntimeException e) {
             if (mail != null) {
                 mail.close();
@@ -76,6 +83,7 @@ public final class GatewayServer implements AutoCloseable {
                 director.close();
             }
             hazelcast.shutdown();
+            metrics.close();
             throw e;
         }
     }
@@ -94,9 +102,10 @@ public final class GatewayServer implements AutoCloseable {
 
     // Kicks from any node close this node's matching mail connections. After a split cluster
     // heals, the director compares the live connections with the merged assignments.
-    private static void wireKicks(HazelcastDirector director, MailProxy mail) {
+    private static void wireKicks(HazelcastDirector director, MailProxy mail, GatewayMetrics metrics) {
         director.onKick((user, backendId) -> {
             int closed = mail.kick(user, backendId);
+            metrics.recordKick(backendId, closed);
             if (closed > 0) {
                 log.info("kick of user {} closed {} connection(s) on {}", user, closed,
                         backendId == null ? "every backend" : "backend " + backendId);
@@ -146,6 +155,10 @@ public final class GatewayServer implements AutoCloseable {
         return mail;
     }
 
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
     @Override
     public void close() {
         log.info("stopping");
@@ -154,5 +167,6 @@ public final class GatewayServer implements AutoCloseable {
         web.close();
         director.close();
         hazelcast.shutdown();
+        metrics.close();
     }
 }

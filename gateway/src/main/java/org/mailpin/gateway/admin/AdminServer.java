@@ -13,6 +13,7 @@ import org.mailpin.director.Backend;
 import org.mailpin.director.Director;
 import org.mailpin.director.WebSession;
 import org.mailpin.gateway.config.GatewayConfig.AdminSection;
+import org.mailpin.gateway.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +29,8 @@ import io.undertow.server.RoutingHandler;
 import io.undertow.util.Headers;
 
 /**
- * The admin listener: JSON over HTTP, bearer token required on every call, bound to loopback
- * unless the operator configures another address.
+ * The admin listener: JSON over HTTP and the Prometheus metrics, bearer token required on every
+ * call, bound to loopback unless the operator configures another address.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -42,18 +43,21 @@ public final class AdminServer implements AutoCloseable {
     private final AdminSection admin;
     private final Director director;
     private final byte[] token;
+    private final GatewayMetrics metrics;
     private final RoutingHandler routes;
     private final Undertow server;
 
-    public AdminServer(AdminSection admin, Director director, String token) {
+    public AdminServer(AdminSection admin, Director director, String token, GatewayMetrics metrics) {
         this.admin = admin;
         this.director = director;
         this.token = token.getBytes(StandardCharsets.UTF_8);
+        this.metrics = metrics;
 
         RoutingHandler routes = Handlers.routing()
                 .get("/api/v1/users/{user}", blocking(this::user))
                 .get("/api/v1/sessions", blocking(this::sessions))
                 .get("/api/v1/backends", blocking(this::backends))
+                .get("/metrics", blocking(this::metrics))
                 .setFallbackHandler(exchange -> error(exchange, 404, "no such admin endpoint; see docs/admin-api.md"));
         this.routes = routes;
         this.server = Undertow.builder()
@@ -73,7 +77,7 @@ public final class AdminServer implements AutoCloseable {
             throw new java.io.UncheckedIOException("cannot listen on " + admin.listenHost() + ":" + admin.listenPort()
                     + " (admin.listen): " + root.getMessage(), new java.io.IOException(e));
         }
-        log.info("admin API listening on http://{}:{}/api/v1/", admin.listenHost(), admin.listenPort());
+        log.info("admin API listening on http://{}:{}/api/v1/ and /metrics", admin.listenHost(), admin.listenPort());
     }
 
     public InetSocketAddress address() {
@@ -136,6 +140,11 @@ public final class AdminServer implements AutoCloseable {
 
     private void backends(HttpServerExchange exchange) throws Exception {
         send(exchange, 200, Map.of("backends", director.backends()));
+    }
+
+    private void metrics(HttpServerExchange exchange) {
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, GatewayMetrics.CONTENT_TYPE);
+        exchange.getResponseSender().send(metrics.scrape());
     }
 
     private static Map<String, Object> sessionJson(WebSession s) {

@@ -19,7 +19,6 @@ import org.mailpin.gateway.mail.Protocol;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -172,7 +171,7 @@ public final class GatewayMetrics implements AutoCloseable {
         return byDirection.get(direction)::add;
     }
 
-    /** Records one request under the web prefix, from its arrival until its response completed. */
+    /** Records one request of the public web listener, from its arrival until its response completed. */
     public void recordWebRequest(int status, long startNanos) {
         long elapsed = System.nanoTime() - startNanos;
         Timer.builder("mailpin.web.requests")
@@ -204,7 +203,8 @@ public final class GatewayMetrics implements AutoCloseable {
      */
     public void recordAssignment(Assignment created, Assignment previous) {
         String reason = created.reason().label();
-        // Not "assignments.created": the Prometheus client drops a "_created" suffix.
+        // Not "assignments.created": the Prometheus client 1.7 drops a "_created" suffix from a
+        // counter name, because OpenMetrics reserves it for the counter's creation time.
         Counter.builder("mailpin.assignments")
                 .description("Assignments this node wrote, by reason")
                 .tag("reason", reason)
@@ -244,7 +244,10 @@ public final class GatewayMetrics implements AutoCloseable {
                 .register(registry);
     }
 
-    /** Sets where the backend health gauge reads the backends; the director's list is a local copy. */
+    /**
+     * Sets the source of the backend health gauge. The director's list is a local copy, so reading
+     * it at each scrape costs no Hazelcast call.
+     */
     public void gaugeBackends(Supplier<List<Backend>> backends) {
         clusterGauges.backends(backends);
     }
@@ -258,11 +261,6 @@ public final class GatewayMetrics implements AutoCloseable {
     public String scrape() {
         clusterGauges.update();
         return registry.scrape();
-    }
-
-    /** Returns the registry, for tests that read single meters. */
-    MeterRegistry registry() {
-        return registry;
     }
 
     static String label(Protocol protocol) {

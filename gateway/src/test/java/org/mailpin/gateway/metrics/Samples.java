@@ -1,8 +1,12 @@
 package org.mailpin.gateway.metrics;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * The samples of one scrape in the Prometheus text format, by series: the metric name with its
@@ -17,7 +21,7 @@ public final class Samples {
         this.text = text;
     }
 
-    /** Parses a scrape; comment lines and blank lines are skipped. */
+    /** Parses a scrape, skipping comment lines and blank lines. */
     public static Samples parse(String text) {
         Samples samples = new Samples(text);
         for (String line : text.split("\n")) {
@@ -45,6 +49,22 @@ public final class Samples {
                     + values.keySet().stream().filter(s -> s.startsWith(name)).toList());
         }
         return value;
+    }
+
+    /**
+     * Scrapes until the series has the expected value or the wait is over, and returns its last
+     * value: meters recorded on another thread, such as a relay's byte count after its write,
+     * may lag behind what the client already received.
+     */
+    public static double await(Supplier<String> scrape, String series, double expected, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            double value = parse(scrape.get()).require(series);
+            if (value == expected || System.nanoTime() > deadline) {
+                return value;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
     }
 
     public boolean has(String series) {
