@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.DoublePredicate;
 import java.util.function.Supplier;
 
 /**
@@ -52,15 +53,15 @@ public final class Samples {
     }
 
     /**
-     * Scrapes until the series has the expected value or the wait is over, and returns its last
-     * value: meters recorded on another thread, such as a relay's byte count after its write,
-     * may lag behind what the client already received.
+     * Scrapes until the series has a value that {@code done} accepts or the wait is over, and
+     * returns its last value. Meters recorded on another thread, such as a relay's byte count
+     * after its write, may lag behind what the client already received.
      */
-    public static double await(Supplier<String> scrape, String series, double expected, Duration wait) {
+    public static double await(Supplier<String> scrape, String series, DoublePredicate done, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             double value = parse(scrape.get()).require(series);
-            if (value == expected || System.nanoTime() > deadline) {
+            if (done.test(value) || System.nanoTime() > deadline) {
                 return value;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));

@@ -470,8 +470,9 @@ class Pop3SessionTest {
 
             String up = "mailpin_proxy_bytes_total{direction=\"client_to_backend\",protocol=\"pop3\"}";
             String down = "mailpin_proxy_bytes_total{direction=\"backend_to_client\",protocol=\"pop3\"}";
-            assertEquals(6.0, Samples.await(harness.context.metrics()::scrape, up, 6.0, Duration.ofSeconds(5)));
-            assertEquals(15.0, Samples.await(harness.context.metrics()::scrape, down, 15.0, Duration.ofSeconds(5)));
+            assertEquals(6.0, Samples.await(harness.context.metrics()::scrape, up, v -> v == 6.0, Duration.ofSeconds(5)));
+            assertEquals(15.0, Samples.await(harness.context.metrics()::scrape, down, v -> v == 15.0,
+                    Duration.ofSeconds(5)));
         }
     }
 
