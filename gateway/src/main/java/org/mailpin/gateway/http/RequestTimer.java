@@ -7,7 +7,7 @@ import io.undertow.server.HttpServerExchange;
 
 /**
  * Times every request of the public listener, from its arrival on the I/O thread until the
- * response is complete, whether the gateway answered it or a Roundcube instance did.
+ * response is complete, whether the gateway or a Roundcube instance sent the response.
  */
 final class RequestTimer implements HttpHandler {
 

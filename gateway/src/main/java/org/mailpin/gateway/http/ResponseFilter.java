@@ -118,7 +118,7 @@ final class ResponseFilter implements ResponseCommitListener {
                         + login.instance() + "?" : "none") : error);
     }
 
-    // Undertow's proxy answers 503 when the instance refuses the connection and 504 on a timeout.
+    // Undertow's proxy responds with 503 when the instance refuses the connection and 504 on a timeout.
     private static LoginResult failure(int status, String pluginResult) {
         if (status >= 502 && status <= 504) {
             return LoginResult.BACKEND_UNAVAILABLE;

@@ -75,7 +75,7 @@ public final class BackendLogin {
      * backend's port for the client's protocol. The socket's read timeout is
      * {@link ProxyContext#BACKEND_TIMEOUT} until {@link #relay} takes over.
      *
-     * Every failure is counted in the login meters here; the session counts the backend's answer.
+     * Counts every failure here in the login meters. The session counts the backend's reply.
      *
      * @throws IllegalArgumentException when the user name is invalid; the message shows it escaped
      * @throws UnavailableException     when the director has no backend for the user or its lookup
@@ -207,7 +207,7 @@ public final class BackendLogin {
         target.close();
     }
 
-    /** Counts a login that the session refused before asking the director, e.g. for malformed credentials. */
+    /** Counts a login that the session rejected before asking the director, e.g. for malformed credentials. */
     public void countRejected(ClientConnection client) {
         context.metrics().recordLogin(client.protocol(), LoginResult.REJECTED);
     }

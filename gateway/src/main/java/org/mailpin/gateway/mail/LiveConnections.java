@@ -59,7 +59,7 @@ public final class LiveConnections implements AutoCloseable {
         return entries.values().stream().sorted(Comparator.comparing(Entry::since)).toList();
     }
 
-    /** Returns a read-only live view of the entries, in no order; cheaper than {@link #all()} for counting. */
+    /** Returns a read-only live view of the entries in no order, which is cheaper than {@link #all()} for counting. */
     public Collection<Entry> view() {
         return Collections.unmodifiableCollection(entries.values());
     }

@@ -20,7 +20,7 @@ import io.micrometer.core.instrument.Tags;
  *
  * <p>A snapshot reads the director's backend list, a local copy that costs no Hazelcast call, and
  * makes one pass over this node's live connections. Every backend gets a row for every relayed
- * protocol, 0 included, so a connection count falls to 0 rather than vanishing; a row disappears
+ * protocol, 0 included, so a connection count falls to 0 rather than vanishing. A row disappears
  * only when its backend leaves the list and has no connections left.
  */
 final class ClusterGauges {

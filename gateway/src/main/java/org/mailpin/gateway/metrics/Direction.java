@@ -1,6 +1,6 @@
 package org.mailpin.gateway.metrics;
 
-/** Which way relayed bytes travel, as the {@code direction} label of {@code mailpin_proxy_bytes_total}. */
+/** The direction of relayed bytes, as the {@code direction} label of {@code mailpin_proxy_bytes_total}. */
 public enum Direction {
     CLIENT_TO_BACKEND("client_to_backend"),
     BACKEND_TO_CLIENT("backend_to_client");

@@ -159,7 +159,8 @@ public final class GatewayMetrics implements AutoCloseable {
 
     /**
      * Returns the counter that a relay direction adds its byte counts to, once per buffer. The
-     * LongAdder behind it takes concurrent adds from every relay thread without contention.
+     * LongAdder behind it spreads concurrent adds from the relay threads over cells, so they
+     * rarely contend.
      *
      * @throws IllegalArgumentException for LMTP, which is not relayed
      */

@@ -7,7 +7,7 @@ public enum LoginResult {
     /** The backend rejected the credentials; for webmail, the mailpin plugin reported a failed login. */
     AUTH_FAILED("auth_failed"),
     /**
-     * The proxy refused the login before asking the director: malformed credentials, an invalid
+     * The proxy rejected the login before asking the director: malformed credentials, an invalid
      * user name, a plaintext login where TLS is required, or a webmail form from a foreign origin.
      */
     REJECTED("rejected"),
@@ -15,9 +15,9 @@ public enum LoginResult {
     NO_BACKEND("no_backend"),
     /** The director lookup failed with an unexpected error. */
     DIRECTOR_ERROR("director_error"),
-    /** The backend or Roundcube instance was unreachable, timed out or answered outside its protocol. */
+    /** The backend or Roundcube instance was unreachable, timed out or replied outside its protocol. */
     BACKEND_UNAVAILABLE("backend_unavailable"),
-    /** Roundcube answered the webmail login without a result from the mailpin plugin. */
+    /** Roundcube replied to the webmail login without a result from the mailpin plugin. */
     UNKNOWN("unknown");
 
     private final String label;
@@ -30,7 +30,7 @@ public enum LoginResult {
         return label;
     }
 
-    /** True when a backend answered or was tried, so the attempt has a backend login latency. */
+    /** True when the login reached a backend or failed while connecting to one, so it has a latency. */
     boolean reachedBackend() {
         return this == OK || this == AUTH_FAILED || this == BACKEND_UNAVAILABLE || this == UNKNOWN;
     }
