@@ -22,12 +22,13 @@ import org.mailpin.gateway.config.ConfigException;
 import org.mailpin.gateway.http.Hmac;
 import org.mailpin.gateway.http.WebGateway;
 import org.mailpin.gateway.ops.BackendDrain;
+import org.mailpin.gateway.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.hazelcast.core.HazelcastInstance;
 
-/** One gateway node: the shared state member, the director, the web gateway and the admin API. */
+/** One gateway node: the shared state member, the director, the web gateway, the admin API and the meters. */
 public final class GatewayServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
@@ -40,9 +41,11 @@ public final class GatewayServer implements AutoCloseable {
     private final BackendDrain drain;
     private final NodeHeartbeat heartbeat;
     private final ClusterQueries queries;
+    private final GatewayMetrics metrics;
 
     private GatewayServer(HazelcastInstance hazelcast, HazelcastDirector director, WebGateway web, AdminServer admin,
-                          MailProxy mail, BackendDrain drain, NodeHeartbeat heartbeat, ClusterQueries queries) {
+                          MailProxy mail, BackendDrain drain, NodeHeartbeat heartbeat, ClusterQueries queries,
+                          GatewayMetrics metrics) {
         this.hazelcast = hazelcast;
         this.director = director;
         this.web = web;
@@ -51,6 +54,7 @@ public final class GatewayServer implements AutoCloseable {
         this.drain = drain;
         this.heartbeat = heartbeat;
         this.queries = queries;
+        this.metrics = metrics;
     }
 
     /** Starts every part, or none: a part that fails to start stops the ones before it. */
@@ -62,6 +66,7 @@ public final class GatewayServer implements AutoCloseable {
         DirectorSettings settings = new DirectorSettings(config.node(), d.userExpire(), config.web().sessionIdle(),
                 new UsernameNormalizer(d.lowercase(), d.defaultDomain(), d.hashFormat()), config.backends());
         HazelcastInstance hazelcast = startHazelcast(config.cluster(), settings);
+        GatewayMetrics metrics = GatewayMetrics.withJvmMetrics();
         HazelcastDirector director = null;
         WebGateway web = null;
         MailProxy mail = null;
@@ -70,10 +75,13 @@ public final class GatewayServer implements AutoCloseable {
         ClusterQueries queries = null;
         try {
             director = new HazelcastDirector(hazelcast, settings, clock);
-            web = new WebGateway(config.web(), director, hmac, clock);
+            director.onNewAssignment(metrics::recordAssignment);
+            metrics.gaugeBackends(director::backends);
+            web = new WebGateway(config.web(), director, hmac, clock, metrics);
             web.start();
-            mail = MailProxy.start(config, director);
-            wireKicks(director, mail);
+            mail = MailProxy.start(config, director, metrics);
+            metrics.gaugeLiveConnections(mail.live()::view);
+            wireKicks(director, mail, metrics);
             drain = new BackendDrain(mail.live(), director.backends(), d.kickRate());
             director.onBackendsChanged(drain::backendsChanged);
             heartbeat = new NodeHeartbeat(hazelcast, config.node(), mail.live());
@@ -81,12 +89,12 @@ public final class GatewayServer implements AutoCloseable {
             queries = new ClusterQueries(hazelcast, config.node());
             UserConnections connections = new UserConnections(queries, mail.live(), ClusterQueries.DEFAULT_WAIT);
             AdminServer admin = new AdminServer(config.admin(),
-                    new AdminServer.Sources(director, cluster, connections, web.pins(), clock),
+                    new AdminServer.Sources(director, cluster, connections, web.pins(), clock, metrics),
                     config.backends(), d.kickRate(), adminToken);
             admin.start();
             log.info("node {} ready: {} backend(s), user-expire {}", config.node(), config.backends().size(),
                     settings.userExpire());
-            return new GatewayServer(hazelcast, director, web, admin, mail, drain, heartbeat, queries);
+            return new GatewayServer(hazelcast, director, web, admin, mail, drain, heartbeat, queries, metrics);
         } catch (RuntimeException e) {
             if (queries != null) {
                 queries.close();
@@ -107,6 +115,7 @@ public final class GatewayServer implements AutoCloseable {
                 director.close();
             }
             hazelcast.shutdown();
+            metrics.close();
             throw e;
         }
     }
@@ -125,9 +134,10 @@ public final class GatewayServer implements AutoCloseable {
 
     // Kicks from any node close this node's matching mail connections. After a split cluster
     // heals, the director compares the live connections with the merged assignments.
-    private static void wireKicks(HazelcastDirector director, MailProxy mail) {
+    private static void wireKicks(HazelcastDirector director, MailProxy mail, GatewayMetrics metrics) {
         director.onKick((user, backendId) -> {
             int closed = mail.kick(user, backendId);
+            metrics.recordKick(backendId, closed);
             if (closed > 0) {
                 log.info("kick of user {} closed {} connection(s) on {}", user, closed,
                         backendId == null ? "every backend" : "backend " + backendId);
@@ -177,6 +187,10 @@ public final class GatewayServer implements AutoCloseable {
         return mail;
     }
 
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
     @Override
     public void close() {
         log.info("stopping");
@@ -188,5 +202,6 @@ public final class GatewayServer implements AutoCloseable {
         web.close();
         director.close();
         hazelcast.shutdown();
+        metrics.close();
     }
 }

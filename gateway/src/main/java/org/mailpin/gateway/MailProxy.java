@@ -21,6 +21,7 @@ import org.mailpin.gateway.mail.MailSettings;
 import org.mailpin.gateway.mail.ProxyContext;
 import org.mailpin.gateway.mail.Relay;
 import org.mailpin.gateway.mail.TlsContexts;
+import org.mailpin.gateway.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class MailProxy implements AutoCloseable {
         this.context = context;
     }
 
-    static MailProxy start(GatewayConfig config, Director director) {
+    static MailProxy start(GatewayConfig config, Director director, GatewayMetrics metrics) {
         MailSettings settings = config.mail();
         SSLContext tls = null;
         if (settings.tlsConfigured()) {
@@ -57,7 +58,7 @@ public final class MailProxy implements AutoCloseable {
         LiveConnections live = new LiveConnections(director, keepAlive);
         ProxyContext context = new ProxyContext(director, settings, tls,
                 new BackendConnector(settings.sourceAddress(), Duration.ofSeconds(10)),
-                new Relay(settings.idleTimeout()), live, masterPassword, hostname());
+                new Relay(settings.idleTimeout(), metrics), live, masterPassword, hostname(), metrics);
         MailServer server = new MailServer(context, MailProtocols.sessions(context));
         try {
             server.start();

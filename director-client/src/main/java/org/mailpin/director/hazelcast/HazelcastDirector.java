@@ -79,6 +79,7 @@ public final class HazelcastDirector implements Director {
     private final UUID kickListener;
     private final List<BiConsumer<String, String>> kickListeners = new CopyOnWriteArrayList<>();
     private final List<java.util.function.Consumer<List<Backend>>> backendListeners = new CopyOnWriteArrayList<>();
+    private final List<BiConsumer<Assignment, Assignment>> assignmentListeners = new CopyOnWriteArrayList<>();
     private final UUID lifecycleListener;
     private final AtomicLong lastRejectedWriteWarning = new AtomicLong();
     private volatile Supplier<Map<String, Set<String>>> liveBackends = Map::of;
@@ -142,6 +143,7 @@ public final class HazelcastDirector implements Director {
                 String winner = assignments.putIfAbsent(user, Codec.encode(created));
                 if (winner == null) {
                     log.debug("user {} assigned to backend {} (ring choice)", user, created.backendId());
+                    notifyAssigned(created, null);
                     return created;
                 }
                 continue;
@@ -159,6 +161,7 @@ public final class HazelcastDirector implements Director {
             if (assignments.replace(user, stored, Codec.encode(replacement))) {
                 log.info("user {} reassigned from backend {} to {} ({})", user, current.backendId(),
                         replacement.backendId(), usable ? "previous assignment expired" : "backend down or removed");
+                notifyAssigned(replacement, current);
                 return replacement;
             }
         }
@@ -257,6 +260,25 @@ public final class HazelcastDirector implements Director {
         kicks.publish(user + "\t" + (backendId == null ? "" : backendId));
         events.record("kick", user, backendId == null ? "connections on every backend" : "connections on backend " + backendId);
         log.info("kick of user {} on {} published", user, backendId == null ? "every backend" : "backend " + backendId);
+    }
+
+    /**
+     * Registers a listener that gets every assignment this node writes, with the assignment it
+     * replaced, or null for a user that had none. Other nodes' writes are not reported. Listeners
+     * run on the thread that called {@link #assign}, often a login, so they must be quick.
+     */
+    public void onNewAssignment(BiConsumer<Assignment, Assignment> listener) {
+        assignmentListeners.add(listener);
+    }
+
+    private void notifyAssigned(Assignment created, Assignment previous) {
+        for (BiConsumer<Assignment, Assignment> listener : assignmentListeners) {
+            try {
+                listener.accept(created, previous);
+            } catch (RuntimeException e) {
+                log.warn("assignment listener failed for user {}", created.user(), e);
+            }
+        }
     }
 
     @Override
@@ -370,7 +392,9 @@ public final class HazelcastDirector implements Director {
                     + "cluster.min-members, so it cannot move users until the missing members return", e);
         }
 
-        String from = previous == null ? null : Codec.decodeAssignment(previous).backendId();
+        Assignment replaced = previous == null ? null : Codec.decodeAssignment(previous);
+        notifyAssigned(moved, replaced);
+        String from = replaced == null ? null : replaced.backendId();
         log.info("user {} moved by administrator from {} to backend {}", user,
                 from == null ? "no assignment" : "backend " + from, backendId);
         events.record("move", user, (from == null ? "unassigned" : from) + " -> " + backendId);
@@ -403,6 +427,7 @@ public final class HazelcastDirector implements Director {
         log.info("user {} flushed from backend {} to its ring choice {}", current.user(), current.backendId(),
                 flushed.backendId());
         events.record("flush", current.user(), current.backendId() + " -> " + flushed.backendId());
+        notifyAssigned(flushed, current);
         kick(current.user(), current.backendId());
         return Optional.of(flushed);
     }

@@ -2,6 +2,7 @@ package org.mailpin.director.hazelcast;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -246,6 +247,40 @@ class HazelcastDirectorTest {
         }
 
         assertEquals(List.of(), changed);
+    }
+
+    @Test
+    void assignmentListenerGetsNewAndReplaced() {
+        HazelcastDirector nodeA = startDirector("node-a", List.of(BE1, BE2, BE3));
+        Map<String, Assignment> before = assignAll(nodeA, users(100));
+        String user = usersOn(before, "be3").get(0);
+        writeBackend(BE3.withUp(false));
+        HazelcastDirector nodeB = startDirector("node-b", List.of(BE1, BE2, BE3));
+        List<Assignment[]> written = new ArrayList<>();
+        nodeB.onNewAssignment((created, previous) -> written.add(new Assignment[] {created, previous}));
+
+        Assignment moved = nodeB.assign(user);
+        nodeB.assign(user);
+        Assignment fresh = nodeB.assign("new-user@example.test");
+
+        assertEquals(2, written.size());
+        assertEquals(moved, written.get(0)[0]);
+        assertEquals(before.get(user), written.get(0)[1]);
+        assertEquals(fresh, written.get(1)[0]);
+        assertNull(written.get(1)[1]);
+    }
+
+    @Test
+    void assignmentListenerMissesOtherNodesWrites() {
+        HazelcastDirector nodeA = startDirector("node-a", List.of(BE1, BE2, BE3));
+        HazelcastDirector nodeB = startDirector("node-b", List.of(BE1, BE2, BE3));
+        List<Assignment> written = new ArrayList<>();
+        nodeB.onNewAssignment((created, previous) -> written.add(created));
+
+        nodeA.assign("user01@example.test");
+        nodeB.assign("user01@example.test");
+
+        assertEquals(List.of(), written);
     }
 
     @Test

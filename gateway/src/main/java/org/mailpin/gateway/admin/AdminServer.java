@@ -16,6 +16,7 @@ import org.mailpin.gateway.cluster.ClusterView;
 import org.mailpin.gateway.cluster.UserConnections;
 import org.mailpin.gateway.config.GatewayConfig.AdminSection;
 import org.mailpin.gateway.http.PinCookie;
+import org.mailpin.gateway.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,14 +30,14 @@ import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 
 /**
- * The admin listener: JSON over HTTP, bearer token required on every call, bound to loopback
- * unless the operator configures another address. The verbs follow {@code doveadm director}; see
- * docs/admin-api.md. The static files of the dashboard under {@code /dashboard} are the one
- * exception to the token, because they contain no data.
+ * The admin listener: JSON over HTTP and the Prometheus metrics, bearer token required on every
+ * call, bound to loopback unless the operator configures another address. The verbs follow
+ * {@code doveadm director}; see docs/admin-api.md. The static files of the dashboard under
+ * {@code /dashboard} are the one exception to the token, because they contain no data.
  *
- * <p>The response to a change is sent only after the shared map holds it, so a script that sends commands back
- * to back, each after the previous answer, gets every one executed in order. Dovecot's admin
- * socket could drop such commands.
+ * <p>The response to a change is sent only after the shared map holds it, so a script that sends
+ * commands back to back, each after the previous response, gets every one executed in order.
+ * Dovecot's admin socket could drop such commands.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -44,6 +45,7 @@ public final class AdminServer implements AutoCloseable {
 
     private final AdminSection admin;
     private final byte[] token;
+    private final GatewayMetrics metrics;
     private final RoutingHandler routes;
     private final DashboardPage dashboard = new DashboardPage();
     private final Undertow server;
@@ -54,9 +56,10 @@ public final class AdminServer implements AutoCloseable {
      * @param cluster     the gateway nodes as the shared nodes map lists them
      * @param connections the users' live mail connections on every node
      * @param pins        the pin cookie codec, to read a pasted cookie value
+     * @param metrics     the meters served at {@code /metrics}
      */
     public record Sources(Director director, ClusterView cluster, UserConnections connections, PinCookie pins,
-                          InstantSource clock) {
+                          InstantSource clock, GatewayMetrics metrics) {
     }
 
     /**
@@ -66,6 +69,7 @@ public final class AdminServer implements AutoCloseable {
     public AdminServer(AdminSection admin, Sources sources, List<Backend> configured, int kickRate, String token) {
         this.admin = admin;
         this.token = token.getBytes(StandardCharsets.UTF_8);
+        this.metrics = sources.metrics();
 
         Director director = sources.director();
         UsersApi users = new UsersApi(director, sources.connections(), configured);
@@ -90,6 +94,10 @@ public final class AdminServer implements AutoCloseable {
                 .post("/api/v1/backends/{id}/down", blocking(backends::down))
                 .delete("/api/v1/backends/{id}", blocking(backends::remove))
                 .post("/api/v1/flush", blocking(flush::flush))
+                .get("/metrics", blocking(exchange -> {
+                    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, GatewayMetrics.CONTENT_TYPE);
+                    exchange.getResponseSender().send(metrics.scrape());
+                }))
                 .setFallbackHandler(exchange -> Json.error(exchange, 404,
                         "no such admin endpoint: " + exchange.getRequestMethod() + " " + exchange.getRequestPath()
                                 + "; see docs/admin-api.md"));
@@ -110,7 +118,7 @@ public final class AdminServer implements AutoCloseable {
             throw new UncheckedIOException("cannot listen on " + admin.listenHost() + ":" + admin.listenPort()
                     + " (admin.listen): " + root.getMessage(), new IOException(e));
         }
-        log.info("admin API listening on http://{}:{}/api/v1/", admin.listenHost(), admin.listenPort());
+        log.info("admin API listening on http://{}:{}/api/v1/ and /metrics", admin.listenHost(), admin.listenPort());
     }
 
     public InetSocketAddress address() {

@@ -11,6 +11,7 @@ import org.mailpin.director.Director;
 import org.mailpin.director.NoBackendAvailableException;
 import org.mailpin.director.WebSession;
 import org.mailpin.gateway.config.GatewayConfig.WebSection;
+import org.mailpin.gateway.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +40,11 @@ final class GatewayHandler implements HttpHandler {
     private final RouteHeader route;
     private final PinCookie pins;
     private final InstantSource clock;
+    private final GatewayMetrics metrics;
     private final LoginHandler login;
 
     GatewayHandler(WebSection web, Director director, RoundcubePool pool, HttpHandler proxy, RouteHeader route,
-                   PinCookie pins, InstantSource clock) {
+                   PinCookie pins, InstantSource clock, GatewayMetrics metrics) {
         this.web = web;
         this.director = director;
         this.pool = pool;
@@ -50,7 +52,8 @@ final class GatewayHandler implements HttpHandler {
         this.route = route;
         this.pins = pins;
         this.clock = clock;
-        this.login = new LoginHandler(this, web, director, pool, route, clock);
+        this.metrics = metrics;
+        this.login = new LoginHandler(this, web, director, pool, route, clock, metrics);
     }
 
     @Override
@@ -120,7 +123,8 @@ final class GatewayHandler implements HttpHandler {
     void proxyTo(HttpServerExchange exchange, RoundcubePool.Member target, ResponseFilter.Context context)
             throws Exception {
         exchange.putAttachment(RoutingProxyClient.TARGET, target);
-        exchange.addResponseCommitListener(new ResponseFilter(web, director, pins, clock, target.id(), context));
+        exchange.addResponseCommitListener(new ResponseFilter(web, director, pins, clock, target.id(), context,
+                metrics));
         proxy.handleRequest(exchange);
     }
 

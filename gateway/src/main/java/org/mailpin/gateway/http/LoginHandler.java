@@ -12,6 +12,8 @@ import org.mailpin.director.Director;
 import org.mailpin.director.LoginTokens;
 import org.mailpin.director.NoBackendAvailableException;
 import org.mailpin.gateway.config.GatewayConfig.WebSection;
+import org.mailpin.gateway.metrics.GatewayMetrics;
+import org.mailpin.gateway.metrics.LoginResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,15 +47,17 @@ final class LoginHandler {
     private final RoundcubePool pool;
     private final RouteHeader route;
     private final InstantSource clock;
+    private final GatewayMetrics metrics;
 
     LoginHandler(GatewayHandler gateway, WebSection web, Director director, RoundcubePool pool, RouteHeader route,
-                 InstantSource clock) {
+                 InstantSource clock, GatewayMetrics metrics) {
         this.gateway = gateway;
         this.web = web;
         this.director = director;
         this.pool = pool;
         this.route = route;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     void handle(HttpServerExchange exchange, GatewayHandler.PinState pin) {
@@ -99,6 +103,7 @@ final class LoginHandler {
             user = director.normalizer().normalize(form.get("_user").orElse(""));
         } catch (IllegalArgumentException e) {
             clientLog().debug("rejected login from {}: {}", exchange.getSourceAddress(), e.getMessage());
+            metrics.recordWebLogin(LoginResult.REJECTED);
             Responses.plain(exchange, 400, "Invalid username: it must not be empty or contain control characters (CR, LF, NUL).");
             return;
         }
@@ -107,10 +112,12 @@ final class LoginHandler {
             clientLog().debug("rejected login of {} from {}: Origin {} / Referer {} is not a public host", user,
                     exchange.getSourceAddress(), exchange.getRequestHeaders().getFirst(Headers.ORIGIN),
                     exchange.getRequestHeaders().getFirst(Headers.REFERER));
+            metrics.recordWebLogin(LoginResult.REJECTED);
             Responses.plain(exchange, 403, "Login rejected: the form was not posted from this site's login page.");
             return;
         }
 
+        long start = System.nanoTime();
         Backend backend;
         try {
             Assignment assignment = director.assign(user);
@@ -118,6 +125,7 @@ final class LoginHandler {
                     .orElseThrow(() -> new NoBackendAvailableException(user, ""));
         } catch (NoBackendAvailableException e) {
             log.warn("webmail login of {} rejected: {}", user, e.getMessage());
+            metrics.recordWebLogin(LoginResult.NO_BACKEND);
             Responses.plain(exchange, 503, "No mail backend is available for your account right now. Try again in a minute.");
             return;
         }
@@ -136,7 +144,7 @@ final class LoginHandler {
                 backend.address(), owner.id(), exchange.getSourceAddress().getAddress().getHostAddress(),
                 handOff ? " (login page from another instance, token checked by the gateway)" : "");
         var login = new ResponseFilter.Login(user, backend, owner.id(),
-                exchange.getSourceAddress().getAddress().getHostAddress());
+                exchange.getSourceAddress().getAddress().getHostAddress(), start);
         gateway.proxyTo(exchange, owner, new ResponseFilter.Context(pin, login, false));
     }
 

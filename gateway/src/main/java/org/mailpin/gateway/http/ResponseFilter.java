@@ -10,6 +10,8 @@ import org.mailpin.director.Director;
 import org.mailpin.director.LoginTokens;
 import org.mailpin.director.WebSession;
 import org.mailpin.gateway.config.GatewayConfig.WebSection;
+import org.mailpin.gateway.metrics.GatewayMetrics;
+import org.mailpin.gateway.metrics.LoginResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +35,12 @@ final class ResponseFilter implements ResponseCommitListener {
     static final HttpString LOGIN_RESULT = new HttpString("X-Mailpin-Login");
     static final HttpString LOGIN_ERROR = new HttpString("X-Mailpin-Login-Error");
 
-    /** A login in flight. */
-    record Login(String user, Backend backend, String instance, String clientIp) {
+    /**
+     * A login in flight.
+     *
+     * @param startNanos {@link System#nanoTime()} before the director lookup, for the login latency
+     */
+    record Login(String user, Backend backend, String instance, String clientIp, long startNanos) {
     }
 
     /** The kind of request: its pin state, and whether it is a login or a logout. */
@@ -47,15 +53,17 @@ final class ResponseFilter implements ResponseCommitListener {
     private final InstantSource clock;
     private final String instance;
     private final Context context;
+    private final GatewayMetrics metrics;
 
     ResponseFilter(WebSection web, Director director, PinCookie pins, InstantSource clock, String instance,
-                   Context context) {
+                   Context context, GatewayMetrics metrics) {
         this.web = web;
         this.director = director;
         this.pins = pins;
         this.clock = clock;
         this.instance = instance;
         this.context = context;
+        this.metrics = metrics;
     }
 
     @Override
@@ -100,12 +108,22 @@ final class ResponseFilter implements ResponseCommitListener {
                     pins.encode(new PinCookie.Pin(session.id(), login.user(), now)), exchange));
             log.info("webmail login ok user={} backend={} instance={} session={}", login.user(),
                     login.backend().id(), login.instance(), session.id());
+            metrics.recordWebBackendLogin(LoginResult.OK, login.startNanos());
             return;
         }
+        metrics.recordWebBackendLogin(failure(exchange.getStatusCode(), result), login.startNanos());
         log.warn("webmail login failed user={} backend={} ({}) instance={} status={} reply={}", login.user(),
                 login.backend().id(), login.backend().address(), login.instance(), exchange.getStatusCode(),
                 error == null ? (result == null ? "no answer from the mailpin plugin: is it enabled on "
                         + login.instance() + "?" : "none") : error);
+    }
+
+    // Undertow's proxy responds with 503 when the instance refuses the connection and 504 on a timeout.
+    private static LoginResult failure(int status, String pluginResult) {
+        if (status >= 502 && status <= 504) {
+            return LoginResult.BACKEND_UNAVAILABLE;
+        }
+        return "failed".equals(pluginResult) ? LoginResult.AUTH_FAILED : LoginResult.UNKNOWN;
     }
 
     private void recordToken(HttpServerExchange exchange, String token) {

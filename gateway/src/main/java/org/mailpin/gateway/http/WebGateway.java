@@ -6,6 +6,7 @@ import java.time.InstantSource;
 
 import org.mailpin.director.Director;
 import org.mailpin.gateway.config.GatewayConfig.WebSection;
+import org.mailpin.gateway.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,7 @@ public final class WebGateway implements AutoCloseable {
     private final PinCookie pins;
     private final Undertow server;
 
-    public WebGateway(WebSection web, Director director, Hmac hmac, InstantSource clock) {
+    public WebGateway(WebSection web, Director director, Hmac hmac, InstantSource clock, GatewayMetrics metrics) {
         this.web = web;
         this.pool = new RoundcubePool(web.roundcube());
         this.pins = new PinCookie(hmac, PIN_MAX_AGE);
@@ -43,7 +44,8 @@ public final class WebGateway implements AutoCloseable {
                 .setReuseXForwarded(false)
                 .setMaxConnectionRetries(0)
                 .build();
-        GatewayHandler gateway = new GatewayHandler(web, director, pool, proxy, new RouteHeader(hmac), pins, clock);
+        GatewayHandler gateway = new GatewayHandler(web, director, pool, proxy, new RouteHeader(hmac), pins, clock,
+                metrics);
 
         String prefix = web.prefix().equals("/") ? "/" : web.prefix().substring(0, web.prefix().length() - 1);
         PathHandler paths = Handlers.path(exchange -> Responses.plain(exchange, 404,
@@ -57,7 +59,7 @@ public final class WebGateway implements AutoCloseable {
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                 .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 64 * 1024)
                 .setServerOption(UndertowOptions.MAX_COOKIES, 100)
-                .setHandler(paths)
+                .setHandler(new RequestTimer(paths, metrics))
                 .build();
     }
 

@@ -15,6 +15,7 @@ import org.mailpin.director.IpAddresses;
 import org.mailpin.director.NoBackendAvailableException;
 import org.mailpin.director.UsernameNormalizer;
 import org.mailpin.gateway.mail.sasl.Credentials;
+import org.mailpin.gateway.metrics.LoginResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -44,8 +45,12 @@ public final class BackendLogin {
         this.context = context;
     }
 
-    /** A backend connection opened for one login attempt; closing it closes the socket. */
-    public record Target(String user, Backend backend, Socket socket) implements Closeable {
+    /**
+     * A backend connection opened for one login attempt; closing it closes the socket.
+     *
+     * @param startNanos {@link System#nanoTime()} before the director lookup, for the login latency
+     */
+    public record Target(String user, Backend backend, Socket socket, long startNanos) implements Closeable {
 
         @Override
         public void close() {
@@ -70,12 +75,22 @@ public final class BackendLogin {
      * backend's port for the client's protocol. The socket's read timeout is
      * {@link ProxyContext#BACKEND_TIMEOUT} until {@link #relay} takes over.
      *
+     * Counts every failure here in the login meters. The session counts the backend's reply.
+     *
      * @throws IllegalArgumentException when the user name is invalid; the message shows it escaped
      * @throws UnavailableException     when the director has no backend for the user or its lookup
      *                                  fails, or the backend does not accept the connection; logged here
      */
     public Target connect(ClientConnection client, String user) throws UnavailableException {
-        String normalized = context.director().normalizer().normalize(user);
+        long start = System.nanoTime();
+        Protocol protocol = client.protocol();
+        String normalized;
+        try {
+            normalized = context.director().normalizer().normalize(user);
+        } catch (IllegalArgumentException e) {
+            context.metrics().recordLogin(protocol, LoginResult.REJECTED);
+            throw e;
+        }
         Backend backend;
         try {
             Assignment assignment = context.director().assign(normalized);
@@ -83,24 +98,28 @@ public final class BackendLogin {
                     new UnavailableException("backend " + assignment.backendId() + " of " + normalized
                             + " is not configured", null));
         } catch (NoBackendAvailableException e) {
-            log.warn("{} login of {} failed: {}", client.protocol().label(), normalized, e.getMessage());
+            log.warn("{} login of {} failed: {}", protocol.label(), normalized, e.getMessage());
+            context.metrics().recordLogin(protocol, LoginResult.NO_BACKEND);
             throw new UnavailableException(e.getMessage(), e);
         } catch (UnavailableException e) {
-            log.warn("{} login of {} failed: {}", client.protocol().label(), normalized, e.getMessage());
+            log.warn("{} login of {} failed: {}", protocol.label(), normalized, e.getMessage());
+            context.metrics().recordLogin(protocol, LoginResult.DIRECTOR_ERROR);
             throw e;
         } catch (RuntimeException e) {
-            log.warn("{} login of {} failed: the director lookup failed: {}", client.protocol().label(), normalized,
+            log.warn("{} login of {} failed: the director lookup failed: {}", protocol.label(), normalized,
                     e.toString());
+            context.metrics().recordLogin(protocol, LoginResult.DIRECTOR_ERROR);
             throw new UnavailableException("director lookup failed", e);
         }
 
         try {
-            Socket socket = context.connector().connect(backend, client.protocol().backendPort(backend.ports()));
+            Socket socket = context.connector().connect(backend, protocol.backendPort(backend.ports()));
             socket.setSoTimeout((int) ProxyContext.BACKEND_TIMEOUT.toMillis());
-            return new Target(normalized, backend, socket);
+            return new Target(normalized, backend, socket, start);
         } catch (IOException e) {
-            log.warn("{} login of {}: connecting to the backend failed: {}", client.protocol().label(), normalized,
+            log.warn("{} login of {}: connecting to the backend failed: {}", protocol.label(), normalized,
                     e.getMessage());
+            context.metrics().recordBackendLogin(protocol, LoginResult.BACKEND_UNAVAILABLE, start);
             throw new UnavailableException(e.getMessage(), e);
         }
     }
@@ -109,11 +128,13 @@ public final class BackendLogin {
      * Hands an accepted login over to the relay: writes what the backend sent after its login reply,
      * registers the connection in {@link ProxyContext#live()}, and copies bytes both ways until
      * either side closes. The backend's login reply must already be on its way to the client.
+     * Counts the login as accepted.
      *
      * @param backendPending bytes the backend sent after its login reply that the session read ahead
      */
     public void relay(ClientConnection client, Target target, byte[] backendPending)
             throws IOException, InterruptedException {
+        context.metrics().recordBackendLogin(client.protocol(), LoginResult.OK, target.startNanos());
         if (backendPending.length > 0) {
             client.write(backendPending);
         }
@@ -130,7 +151,8 @@ public final class BackendLogin {
             log.info("{} login of {} from {} proxied to backend {} ({})", client.protocol().label(), target.user(),
                     entry.clientIp(), target.backend().id(), target.backend().address());
             target.socket().setSoTimeout(0);
-            Relay.Traffic traffic = context.relay().run(client.socket(), target.socket(), client.reader().drain());
+            Relay.Traffic traffic = context.relay().run(client.protocol(), client.socket(), target.socket(),
+                    client.reader().drain());
             log.info("{} session of {} on backend {} closed after {} s: {} bytes from the client, {} bytes to it",
                     client.protocol().label(), target.user(), target.backend().id(),
                     Duration.between(since, Instant.now()).toSeconds(), traffic.clientToBackend(),
@@ -167,10 +189,27 @@ public final class BackendLogin {
         }
     }
 
-    /** Logs a login that the backend rejected, with the backend's reply shortened for the log. */
+    /** Logs and counts a login that the backend rejected, with the backend's reply shortened for the log. */
     public void logRejected(ClientConnection client, Target target, String reply) {
         log.info("{} login of {} rejected by backend {}: {}", client.protocol().label(), target.user(),
                 target.backend().id(), sanitize(reply));
+        context.metrics().recordBackendLogin(client.protocol(), LoginResult.AUTH_FAILED, target.startNanos());
+    }
+
+    /**
+     * Logs and counts a login that failed on the backend connection after connecting: a timeout, a
+     * closed connection, or a reply outside the protocol. Closes the backend connection.
+     */
+    public void logFailed(ClientConnection client, Target target, IOException e) {
+        log.warn("{} login of {} on backend {} failed: {}", client.protocol().label(), target.user(),
+                target.backend().id(), sanitize(String.valueOf(e.getMessage())));
+        context.metrics().recordBackendLogin(client.protocol(), LoginResult.BACKEND_UNAVAILABLE, target.startNanos());
+        target.close();
+    }
+
+    /** Counts a login that the session rejected before asking the director, e.g. for malformed credentials. */
+    public void countRejected(ClientConnection client) {
+        context.metrics().recordLogin(client.protocol(), LoginResult.REJECTED);
     }
 
     /**

@@ -4,6 +4,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +62,11 @@ public final class LiveConnections implements AutoCloseable {
 
     public List<Entry> all() {
         return entries.values().stream().sorted(Comparator.comparing(Entry::since)).toList();
+    }
+
+    /** Returns a read-only live view of the entries in no order, which is cheaper than {@link #all()} for counting. */
+    public Collection<Entry> view() {
+        return Collections.unmodifiableCollection(entries.values());
     }
 
     /** Closes every connection of the user on this node; returns how many. */

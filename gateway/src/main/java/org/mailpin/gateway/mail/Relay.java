@@ -7,6 +7,10 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+
+import org.mailpin.gateway.metrics.Direction;
+import org.mailpin.gateway.metrics.GatewayMetrics;
 
 /**
  * Copies bytes both ways between an authenticated client and its backend until either side
@@ -27,26 +31,31 @@ public final class Relay {
     static final int LARGE_BUFFER = 64 * 1024;
 
     private final Duration idleTimeout;
+    private final GatewayMetrics metrics;
 
-    public Relay(Duration idleTimeout) {
+    public Relay(Duration idleTimeout, GatewayMetrics metrics) {
         this.idleTimeout = idleTimeout;
+        this.metrics = metrics;
     }
 
     /**
      * Relays until the connection ends; returns the bytes copied client to backend and back.
+     * The node-wide byte counters of the protocol grow as each buffer is written.
      *
      * @param pending bytes the client already sent that the pre-login reader did not consume
      */
-    public Traffic run(Socket client, Socket backend, byte[] pending) throws InterruptedException {
+    public Traffic run(Protocol protocol, Socket client, Socket backend, byte[] pending) throws InterruptedException {
         AtomicLong lastActivity = new AtomicLong(System.nanoTime());
         AtomicLong up = new AtomicLong();
         AtomicLong down = new AtomicLong();
+        LongConsumer upTotal = metrics.proxyBytes(protocol, Direction.CLIENT_TO_BACKEND);
+        LongConsumer downTotal = metrics.proxyBytes(protocol, Direction.BACKEND_TO_CLIENT);
         int checkMillis = (int) Math.min(CHECK_INTERVAL.toMillis(), Math.max(1, idleTimeout.toMillis()));
 
         Thread upstream = Thread.ofVirtual().name("relay-up").start(() ->
-                copy(client, backend, pending, up, lastActivity, checkMillis));
+                copy(client, backend, pending, up, upTotal, lastActivity, checkMillis));
         Thread downstream = Thread.ofVirtual().name("relay-down").start(() ->
-                copy(backend, client, new byte[0], down, lastActivity, checkMillis));
+                copy(backend, client, new byte[0], down, downTotal, lastActivity, checkMillis));
         upstream.join();
         downstream.join();
         return new Traffic(up.get(), down.get());
@@ -56,8 +65,8 @@ public final class Relay {
     public record Traffic(long clientToBackend, long backendToClient) {
     }
 
-    private void copy(Socket from, Socket to, byte[] pending, AtomicLong counter, AtomicLong lastActivity,
-                      int checkMillis) {
+    private void copy(Socket from, Socket to, byte[] pending, AtomicLong counter, LongConsumer total,
+                      AtomicLong lastActivity, int checkMillis) {
         try {
             from.setSoTimeout(checkMillis);
             InputStream in = from.getInputStream();
@@ -66,6 +75,7 @@ public final class Relay {
                 out.write(pending);
                 out.flush();
                 counter.addAndGet(pending.length);
+                total.accept(pending.length);
             }
             byte[] buffer = new byte[SMALL_BUFFER];
             while (true) {
@@ -84,6 +94,7 @@ public final class Relay {
                 out.write(buffer, 0, n);
                 out.flush();
                 counter.addAndGet(n);
+                total.accept(n);
                 if (n == buffer.length && buffer.length < LARGE_BUFFER) {
                     buffer = new byte[LARGE_BUFFER];
                 }

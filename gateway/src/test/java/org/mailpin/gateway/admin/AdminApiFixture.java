@@ -74,7 +74,7 @@ final class AdminApiFixture implements AutoCloseable {
 
         admin = new AdminServer(new AdminSection("127.0.0.1", freePort(), Path.of("unused-token-file")),
                 new AdminServer.Sources(director, new ClusterView(member, false), connections, pins,
-                        InstantSource.system()),
+                        InstantSource.system(), new org.mailpin.gateway.metrics.GatewayMetrics()),
                 BACKENDS, 100, TOKEN);
         admin.start();
     }

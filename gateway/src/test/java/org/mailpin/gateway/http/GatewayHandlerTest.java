@@ -21,7 +21,7 @@ class GatewayHandlerTest {
             List.of(new RoundcubeInstance("rc1", URI.create("http://127.0.0.21:8081/"))));
 
     // isPublicOrigin reads only the web section, so the routing parts stay null.
-    private final GatewayHandler handler = new GatewayHandler(WEB, null, null, null, null, null, null);
+    private final GatewayHandler handler = new GatewayHandler(WEB, null, null, null, null, null, null, null);
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({

@@ -15,8 +15,12 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.mailpin.director.Backend;
+import org.mailpin.director.BackendPorts;
 import org.mailpin.gateway.config.GatewayConfig.RoundcubeInstance;
 import org.mailpin.gateway.config.GatewayConfig.WebSection;
+import org.mailpin.gateway.metrics.GatewayMetrics;
+import org.mailpin.gateway.metrics.Samples;
 
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
@@ -26,7 +30,7 @@ import io.undertow.util.HttpString;
 /**
  * Tests the redirect and cookie rewriting of {@link ResponseFilter} and the headers it removes.
  * The exchanges have no connection and the filter has no director, so these tests leave out
- * responses to a login or a logout and responses that carry a request token.
+ * responses to a successful login or a logout and responses that carry a request token.
  */
 class ResponseFilterTest {
 
@@ -69,7 +73,7 @@ class ResponseFilterTest {
     @Test
     void rootPrefixKeepsAbsolutePath() {
         ResponseFilter rootFilter = new ResponseFilter(withPrefix("/"), null, null, CLOCK, "rc1",
-                new ResponseFilter.Context(GatewayHandler.PinState.NONE, null, false));
+                new ResponseFilter.Context(GatewayHandler.PinState.NONE, null, false), new GatewayMetrics());
 
         assertEquals("/?_task=mail", rootFilter.publicLocation("http://127.0.0.21:8081/?_task=mail"));
     }
@@ -161,9 +165,37 @@ class ResponseFilterTest {
         assertNull(exchange.getResponseHeaders().get(Headers.SET_COOKIE));
     }
 
+    @ParameterizedTest(name = "status {0}, plugin says {1} -> {2}")
+    @CsvSource({
+            "200, failed, auth_failed",
+            "200, , unknown",
+            "504, , backend_unavailable",
+            "503, failed, backend_unavailable",
+    })
+    void failedLoginCountedByCause(int status, String pluginResult, String expected) {
+        GatewayMetrics metrics = new GatewayMetrics();
+        Backend be1 = new Backend("be1", "127.0.0.11", 100, "", BackendPorts.DEFAULTS, "rc1", true);
+        var login = new ResponseFilter.Login("user01@example.test", be1, "rc1", "127.0.0.1", System.nanoTime());
+        ResponseFilter loginFilter = new ResponseFilter(WEB, null, null, CLOCK, "rc1",
+                new ResponseFilter.Context(GatewayHandler.PinState.NONE, login, false), metrics);
+        HttpServerExchange exchange = new HttpServerExchange(null);
+        exchange.setStatusCode(status);
+        if (pluginResult != null) {
+            exchange.getResponseHeaders().put(ResponseFilter.LOGIN_RESULT, pluginResult);
+        }
+
+        loginFilter.beforeCommit(exchange);
+
+        Samples samples = Samples.parse(metrics.scrape());
+        assertEquals(1.0, samples.require("mailpin_logins_total{protocol=\"web\",result=\"" + expected + "\"}"));
+        assertEquals(1.0, samples.require(
+                "mailpin_backend_login_seconds_count{protocol=\"web\",result=\"" + expected + "\"}"));
+    }
+
     private static ResponseFilter filter(GatewayHandler.PinState pin) {
         // No director: these responses carry no token, login or logout, so the filter never calls it.
-        return new ResponseFilter(WEB, null, null, CLOCK, "rc1", new ResponseFilter.Context(pin, null, false));
+        return new ResponseFilter(WEB, null, null, CLOCK, "rc1", new ResponseFilter.Context(pin, null, false),
+                new GatewayMetrics());
     }
 
     private static WebSection withPrefix(String prefix) {

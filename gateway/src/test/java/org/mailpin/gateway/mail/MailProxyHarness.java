@@ -11,6 +11,8 @@ import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
 
+import org.mailpin.gateway.metrics.GatewayMetrics;
+
 /**
  * One protocol's sessions behind a real {@link MailServer} on a loopback port, with a
  * {@link StubDirector}, for unit tests that drive a session over a socket. The sessions come from
@@ -94,9 +96,10 @@ public final class MailProxyHarness implements AutoCloseable {
                     masterUser == null ? null : Path.of("unused-in-unit-tests"));
             SSLContext tls = certificate == null ? null : TlsContexts.server(certificate.certFile(), certificate.keyFile());
             StubDirector director = new StubDirector();
+            GatewayMetrics metrics = new GatewayMetrics();
             ProxyContext context = new ProxyContext(director, settings, tls,
-                    new BackendConnector(null, Duration.ofSeconds(5)), new Relay(settings.idleTimeout()),
-                    new LiveConnections(director, Duration.ofMinutes(5)), masterPassword, "mailpin.test");
+                    new BackendConnector(null, Duration.ofSeconds(5)), new Relay(settings.idleTimeout(), metrics),
+                    new LiveConnections(director, Duration.ofMinutes(5)), masterPassword, "mailpin.test", metrics);
             Map<Protocol, Supplier<MailSession>> sessions = new EnumMap<>(Protocol.class);
             register.accept(sessions, context);
             MailServer server = new MailServer(context, sessions);

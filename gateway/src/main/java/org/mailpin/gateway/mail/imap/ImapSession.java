@@ -28,6 +28,7 @@ import org.mailpin.gateway.mail.MalformedLineException;
 import org.mailpin.gateway.mail.Protocol;
 import org.mailpin.gateway.mail.ProxyContext;
 import org.mailpin.gateway.mail.Relay;
+import org.mailpin.gateway.metrics.LoginResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -256,6 +257,7 @@ public final class ImapSession implements MailSession {
 
     private Step login(String tag, List<ImapArg> args) throws Exception {
         if (plaintextLoginBlocked()) {
+            countLogin(LoginResult.REJECTED);
             send(tag + " NO [PRIVACYREQUIRED] Plaintext logins are disabled, use STARTTLS first.");
             return countBad();
         }
@@ -272,6 +274,7 @@ public final class ImapSession implements MailSession {
             return bad(tag, "AUTHENTICATE expects a mechanism name and an optional initial response.");
         }
         if (plaintextLoginBlocked()) {
+            countLogin(LoginResult.REJECTED);
             send(tag + " NO [PRIVACYREQUIRED] Plaintext logins are disabled, use STARTTLS first.");
             return countBad();
         }
@@ -309,9 +312,11 @@ public final class ImapSession implements MailSession {
         try {
             message = SaslPlain.decode(Base64.getDecoder().decode(encoded));
         } catch (IllegalArgumentException e) {
+            countLogin(LoginResult.REJECTED);
             return bad(tag, "Invalid PLAIN response; expected base64 of [authzid] NUL username NUL password.");
         }
         if (message.actsAsOtherUser()) {
+            countLogin(LoginResult.REJECTED);
             send(tag + " NO [CANNOT] Logging in as another user (a PLAIN authorization identity) is not supported.");
             return countFailedLogin();
         }
@@ -320,6 +325,7 @@ public final class ImapSession implements MailSession {
 
     private Step loginOnBackend(String tag, byte[] typedUser, byte[] password) throws Exception {
         if (ImapStrings.hasLineBreakOrNul(typedUser) || ImapStrings.hasLineBreakOrNul(password)) {
+            countLogin(LoginResult.REJECTED);
             return bad(tag, "The username or password contains CR, LF or NUL.");
         }
         String user;
@@ -327,24 +333,29 @@ public final class ImapSession implements MailSession {
             user = context.director().normalizer().normalize(strictUtf8(typedUser));
         } catch (IllegalArgumentException | CharacterCodingException e) {
             log.debug("rejected a username: {}", e.getMessage());
+            countLogin(LoginResult.REJECTED);
             return bad(tag, "Invalid username.");
         }
 
+        long start = System.nanoTime();
         Backend backend;
         try {
             Assignment assignment = context.director().assign(user);
             backend = context.director().backend(assignment.backendId()).orElse(null);
             if (backend == null) {
                 log.warn("imap login user={}: the director assigned unknown backend {}", user, assignment.backendId());
+                countLogin(LoginResult.DIRECTOR_ERROR);
                 send(tag + " " + UNAVAILABLE);
                 return Step.CONTINUE;
             }
         } catch (NoBackendAvailableException e) {
             log.warn("imap login user={}: {}", user, e.getMessage());
+            countLogin(LoginResult.NO_BACKEND);
             send(tag + " " + NO_BACKEND);
             return Step.CONTINUE;
         } catch (RuntimeException e) {
             log.warn("imap login user={}: the director failed to assign a backend: {}", user, e.toString());
+            countLogin(LoginResult.DIRECTOR_ERROR);
             send(tag + " " + UNAVAILABLE);
             return Step.CONTINUE;
         }
@@ -353,14 +364,19 @@ public final class ImapSession implements MailSession {
                 client.local(), client.id(), clientId);
         ImapBackendLogin.Result result = backendLogin.login(backend, request, this::send);
         return switch (result) {
-            case ImapBackendLogin.LoggedIn loggedIn -> proxy(tag, user, backend, loggedIn);
+            case ImapBackendLogin.LoggedIn loggedIn -> {
+                context.metrics().recordBackendLogin(client.protocol(), LoginResult.OK, start);
+                yield proxy(tag, user, backend, loggedIn);
+            }
             case ImapBackendLogin.Rejected rejected -> {
+                context.metrics().recordBackendLogin(client.protocol(), LoginResult.AUTH_FAILED, start);
                 log.info("imap login rejected user={} backend={} client={}: {}", user, backend.id(), clientIp(),
                         ImapBackendLogin.forLog(rejected.reply()));
                 send(tag + " " + rejected.reply());
                 yield countFailedLogin();
             }
             case ImapBackendLogin.Failed failed -> {
+                context.metrics().recordBackendLogin(client.protocol(), LoginResult.BACKEND_UNAVAILABLE, start);
                 log.warn("imap login user={} backend={} ({}) failed: {}", user, backend.id(), backend.address(),
                         failed.reason());
                 send(tag + " " + UNAVAILABLE);
@@ -397,7 +413,8 @@ public final class ImapSession implements MailSession {
                     client.write(loggedIn.pending());
                 }
                 relayed = true;
-                Relay.Traffic traffic = context.relay().run(client.socket(), backendSocket, client.reader().drain());
+                Relay.Traffic traffic = context.relay().run(client.protocol(), client.socket(), backendSocket,
+                        client.reader().drain());
                 log.debug("imap connection ended: {} bytes from the client, {} bytes from the backend",
                         traffic.clientToBackend(), traffic.backendToClient());
             } finally {
@@ -448,6 +465,11 @@ public final class ImapSession implements MailSession {
             return Step.CLOSE;
         }
         return Step.CONTINUE;
+    }
+
+    // For logins that ended before a backend was asked.
+    private void countLogin(LoginResult result) {
+        context.metrics().recordLogin(client.protocol(), result);
     }
 
     private void send(String line) throws IOException {

@@ -320,9 +320,10 @@ public final class LmtpSession implements MailSession {
         reply(reply);
     }
 
-    private static void logOutcome(MailPath path, String user, Backend backend, LmtpReply reply) {
+    private void logOutcome(MailPath path, String user, Backend backend, LmtpReply reply) {
         log.info("lmtp rcpt={} user={} backend={} result={}", path.address(), user,
                 backend == null ? "-" : backend.id(), reply.summary());
+        context.metrics().recordLmtpDelivery(reply.code());
     }
 
     // Ends a transaction before DATA, when every backend connection is between commands.
@@ -339,6 +340,7 @@ public final class LmtpSession implements MailSession {
         for (LmtpTransaction.Recipient recipient : transaction.accepted()) {
             log.info("lmtp rcpt={} user={} backend={} result=none, transaction ended by {}", recipient.path().address(),
                     recipient.user(), recipient.backend().id(), reason);
+            context.metrics().recordLmtpUnfinished();
         }
     }
 

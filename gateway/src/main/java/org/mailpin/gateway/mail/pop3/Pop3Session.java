@@ -151,6 +151,7 @@ public final class Pop3Session implements MailSession {
 
     private boolean user(String name) throws IOException {
         if (!plaintextAllowed()) {
+            backendLogin.countRejected(client);
             return reject(PLAINTEXT_DISALLOWED);
         }
         if (name.isEmpty()) {
@@ -186,6 +187,7 @@ public final class Pop3Session implements MailSession {
             return reject("-ERR Invalid AUTH arguments; expected AUTH PLAIN [initial-response].");
         }
         if (!plaintextAllowed()) {
+            backendLogin.countRejected(client);
             return reject(PLAINTEXT_DISALLOWED);
         }
 
@@ -208,6 +210,7 @@ public final class Pop3Session implements MailSession {
         try {
             credentials = SaslCodec.decodePlain(response);
         } catch (MalformedCredentialsException e) {
+            backendLogin.countRejected(client);
             return reject("-ERR [AUTH] " + sentence(e.getMessage()));
         }
         return login(credentials, true);
@@ -221,6 +224,7 @@ public final class Pop3Session implements MailSession {
         try {
             credentials.validate();
         } catch (MalformedCredentialsException e) {
+            backendLogin.countRejected(client);
             return reject("-ERR [AUTH] " + sentence(e.getMessage()));
         }
 
@@ -246,9 +250,7 @@ public final class Pop3Session implements MailSession {
             }
             reply = sendLogin(backend, target.user(), credentials, sasl);
         } catch (IOException e) {
-            log.warn("{} login of {} on backend {} failed: {}", client.protocol().label(), target.user(),
-                    target.backend().id(), BackendLogin.sanitize(String.valueOf(e.getMessage())));
-            target.close();
+            backendLogin.logFailed(client, target, e);
             return reject(TEMPORARY_FAILURE);
         }
 

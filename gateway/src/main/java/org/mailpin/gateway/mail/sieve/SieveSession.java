@@ -182,6 +182,7 @@ public final class SieveSession implements MailSession {
             return reject("NO \"Unsupported authentication mechanism.\"");
         }
         if (!plaintextAllowed()) {
+            backendLogin.countRejected(client);
             return reject(ENCRYPT_NEEDED);
         }
 
@@ -214,6 +215,7 @@ public final class SieveSession implements MailSession {
         try {
             credentials = SaslCodec.decodePlain(response);
         } catch (MalformedCredentialsException e) {
+            backendLogin.countRejected(client);
             return reject("NO " + SieveStrings.quote(sentence(e.getMessage())));
         }
         return login(credentials);
@@ -251,9 +253,7 @@ public final class SieveSession implements MailSession {
             }
             reply = backend.authenticate(BackendLogin.backendCredentials(target.user(), credentials));
         } catch (IOException e) {
-            log.warn("{} login of {} on backend {} failed: {}", client.protocol().label(), target.user(),
-                    target.backend().id(), BackendLogin.sanitize(String.valueOf(e.getMessage())));
-            target.close();
+            backendLogin.logFailed(client, target, e);
             return reject(TEMPORARY_FAILURE);
         }
 

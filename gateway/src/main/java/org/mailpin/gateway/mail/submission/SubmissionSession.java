@@ -199,6 +199,7 @@ public final class SubmissionSession implements MailSession {
             return reject("504 5.5.4 Unsupported authentication mechanism.");
         }
         if (!plaintextAllowed()) {
+            backendLogin.countRejected(client);
             return reject(ENCRYPTION_REQUIRED);
         }
         String initial = null;
@@ -211,6 +212,7 @@ public final class SubmissionSession implements MailSession {
         try {
             credentials = mechanism.equals("PLAIN") ? plainResponse(initial) : loginResponses(initial);
         } catch (MalformedCredentialsException e) {
+            backendLogin.countRejected(client);
             return reject("501 5.5.2 " + sentence(e.getMessage()));
         } catch (AbortedException e) {
             return e.connectionOpen && reject("501 5.7.0 Authentication aborted.");
@@ -288,9 +290,7 @@ public final class SubmissionSession implements MailSession {
             }
             reply = backend.authenticate(BackendLogin.backendCredentials(target.user(), credentials));
         } catch (IOException e) {
-            log.warn("{} login of {} on backend {} failed: {}", client.protocol().label(), target.user(),
-                    target.backend().id(), BackendLogin.sanitize(String.valueOf(e.getMessage())));
-            target.close();
+            backendLogin.logFailed(client, target, e);
             return reject(TEMPORARY_FAILURE);
         }
 

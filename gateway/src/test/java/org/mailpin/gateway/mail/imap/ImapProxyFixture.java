@@ -17,6 +17,7 @@ import org.mailpin.gateway.mail.Protocol;
 import org.mailpin.gateway.mail.ProxyContext;
 import org.mailpin.gateway.mail.Relay;
 import org.mailpin.gateway.mail.TlsContexts;
+import org.mailpin.gateway.metrics.GatewayMetrics;
 
 /**
  * A real MailServer with IMAP sessions on 127.0.0.1 (an IMAP listener, and an IMAPS listener
@@ -60,6 +61,7 @@ final class ImapProxyFixture implements AutoCloseable {
 
     final FakeImapBackend backend;
     final StubDirector director = new StubDirector();
+    final GatewayMetrics metrics = new GatewayMetrics();
     final LiveConnections live;
     final MailServer server;
     final ProxyContext context;
@@ -83,7 +85,7 @@ final class ImapProxyFixture implements AutoCloseable {
 
         live = new LiveConnections(director, Duration.ofMinutes(1));
         context = new ProxyContext(director, settings, tls, new BackendConnector(null, Duration.ofSeconds(2)),
-                new Relay(settings.idleTimeout()), live, null, "test-host");
+                new Relay(settings.idleTimeout(), metrics), live, null, "test-host", metrics);
         ImapBackendLogin login = new ImapBackendLogin(context.connector(), options.backendTimeout());
         Map<Protocol, java.util.function.Supplier<MailSession>> sessions = Map.of(
                 Protocol.IMAP, () -> new ImapSession(context, login),

@@ -17,7 +17,9 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mailpin.gateway.mail.Protocol;
 import org.mailpin.gateway.mail.Relay;
+import org.mailpin.gateway.metrics.GatewayMetrics;
 
 /**
  * The relay's idle clock as IMAP IDLE needs it: a quiet client stays connected while the server
@@ -46,7 +48,8 @@ class ImapRelayIdleTest {
         client.setSoTimeout((int) MAX_WAIT.toMillis());
         relay = Thread.ofVirtual().start(() -> {
             try {
-                new Relay(IDLE_TIMEOUT).run(proxyClientSide, proxyBackendSide, new byte[0]);
+                new Relay(IDLE_TIMEOUT, new GatewayMetrics()).run(Protocol.IMAP, proxyClientSide, proxyBackendSide,
+                        new byte[0]);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

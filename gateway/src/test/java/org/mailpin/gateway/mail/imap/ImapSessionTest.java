@@ -23,6 +23,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailpin.gateway.mail.LiveConnections;
 import org.mailpin.gateway.mail.Protocol;
+import org.mailpin.gateway.mail.ScriptedBackend;
+import org.mailpin.gateway.metrics.Samples;
 
 /** The IMAP session over real sockets: a MailServer in front of a scripted backend. */
 class ImapSessionTest {
@@ -512,6 +514,42 @@ class ImapSessionTest {
     }
 
     // --- Backend failures -------------------------------------------------------------------
+
+    private static double logins(ImapProxyFixture proxy, String result) {
+        return Samples.parse(proxy.metrics.scrape())
+                .require("mailpin_logins_total{protocol=\"imap\",result=\"" + result + "\"}");
+    }
+
+    @Test
+    void loginOutcomesCounted() throws Exception {
+        try (ImapProxyFixture proxy = proxy(); ImapTestClient client = proxy.connect()) {
+            client.command("a1", "AUTHENTICATE PLAIN not-base64");
+            client.command("a2", "LOGIN user01 wrong");
+            proxy.director.removeDefaultBackend();
+            client.command("a3", "LOGIN user01 secret01");
+            proxy.director.useBackend(ScriptedBackend.closedPort());
+            client.command("a4", "LOGIN user01 secret01");
+            proxy.director.useBackend(proxy.backend.port());
+            client.command("a5", "LOGIN user01 secret01");
+
+            assertEquals(1.0, logins(proxy, "rejected"));
+            assertEquals(1.0, logins(proxy, "auth_failed"));
+            assertEquals(1.0, logins(proxy, "no_backend"));
+            assertEquals(1.0, logins(proxy, "backend_unavailable"));
+            assertEquals(1.0, logins(proxy, "ok"));
+        }
+    }
+
+    @Test
+    void plaintextLoginWithRequireTlsCounted() throws Exception {
+        try (ImapProxyFixture proxy = proxy(ImapProxyFixture.Options.defaults().withCertificates(certificates)
+                .withRequireTls());
+             ImapTestClient client = proxy.connect()) {
+            client.command("a1", "LOGIN user01 secret01");
+
+            assertEquals(1.0, logins(proxy, "rejected"));
+        }
+    }
 
     @Test
     void noBackendAnswersUnavailable() throws Exception {

@@ -24,6 +24,8 @@ import org.mailpin.gateway.mail.MailServer;
 import org.mailpin.gateway.mail.MailSettings;
 import org.mailpin.gateway.mail.Protocol;
 import org.mailpin.gateway.mail.ProxyContext;
+import org.mailpin.gateway.metrics.GatewayMetrics;
+import org.mailpin.gateway.metrics.Samples;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Logger;
@@ -36,6 +38,7 @@ class LmtpSessionTest {
     private static final int MAX_BAD_COMMANDS = 3;
 
     private final StubDirector director = new StubDirector();
+    private final GatewayMetrics metrics = new GatewayMetrics();
     private FakeLmtpBackend be1;
     private FakeLmtpBackend be2;
     private MailServer server;
@@ -55,7 +58,7 @@ class LmtpSessionTest {
                 null, null, false, Duration.ofMinutes(30), Duration.ofSeconds(20), 1024, MAX_BAD_COMMANDS,
                 null, null, null);
         ProxyContext context = new ProxyContext(director, settings, null,
-                new BackendConnector(null, Duration.ofSeconds(5)), null, null, null, "mx.test");
+                new BackendConnector(null, Duration.ofSeconds(5)), null, null, null, "mx.test", metrics);
         server = new MailServer(context, Map.of(Protocol.LMTP, LmtpSession.factory(context)));
         server.start();
     }
@@ -207,6 +210,31 @@ class LmtpSessionTest {
             client.sendRaw(ascii("Subject: one unknown\r\n\r\nbody\r\n.\r\n"));
             assertEquals("250 2.0.0 <user01@example.test> Saved on be1", client.reply());
         }
+    }
+
+    @Test
+    void deliveriesCountedByOutcome() throws IOException {
+        be1.rcptReply("user03@example.test", "550 5.1.1 <user03@example.test> User doesn't exist");
+        be2.dataReply("user04@example.test", "452 4.2.2 Mailbox full");
+        try (LmtpTestClient client = connect()) {
+            client.startTransaction("sender@example.org");
+            client.command("RCPT TO:<user03@example.test>");
+            client.command("RCPT TO:<user01@example.test>");
+            client.command("RCPT TO:<user04@example.test>");
+            client.command("DATA");
+            client.sendRaw(ascii("Subject: outcomes\r\n\r\nbody\r\n.\r\n"));
+            client.reply();
+            client.reply();
+            client.startTransaction("sender@example.org");
+            client.command("RCPT TO:<user02@example.test>");
+            client.command("RSET");
+        }
+
+        Samples samples = Samples.parse(metrics.scrape());
+        assertEquals(1.0, samples.require("mailpin_lmtp_deliveries_total{result=\"delivered\"}"));
+        assertEquals(1.0, samples.require("mailpin_lmtp_deliveries_total{result=\"deferred\"}"));
+        assertEquals(1.0, samples.require("mailpin_lmtp_deliveries_total{result=\"rejected\"}"));
+        assertEquals(1.0, samples.require("mailpin_lmtp_deliveries_total{result=\"unfinished\"}"));
     }
 
     @Test

@@ -25,6 +25,7 @@ import org.mailpin.gateway.mail.MailLogCapture;
 import org.mailpin.gateway.mail.MailProxyHarness;
 import org.mailpin.gateway.mail.Protocol;
 import org.mailpin.gateway.mail.ScriptedBackend;
+import org.mailpin.gateway.metrics.Samples;
 
 /** The POP3 session against a scripted backend on loopback. */
 class Pop3SessionTest {
@@ -431,6 +432,63 @@ class Pop3SessionTest {
     void preloginTimeoutCloses() throws Exception {
         try (LineClient client = start(b -> b.preloginTimeout(Duration.ofMillis(300)))) {
             assertEquals(Arrays.asList("-ERR Disconnected for inactivity.", null), client.readLines(2));
+        }
+    }
+
+    private double logins(String result) {
+        return Samples.parse(harness.context.metrics().scrape())
+                .require("mailpin_logins_total{protocol=\"pop3\",result=\"" + result + "\"}");
+    }
+
+    @Test
+    void loginOutcomesCounted() throws Exception {
+        try (LineClient client = startWithBackend(dovecotLike("+OK [XCLIENT] Dovecot ready."), b -> b)) {
+            client.writeLine("AUTH PLAIN not-base64");
+            client.writeLine("USER " + USER);
+            client.writeLine("PASS wrong");
+            client.writeLine("USER " + USER);
+            client.writeLine("PASS " + PASSWORD);
+            client.readLines(5);
+            client.writeLine("STAT");
+            client.readLine();
+
+            assertEquals(1.0, logins("rejected"));
+            assertEquals(1.0, logins("auth_failed"));
+            assertEquals(1.0, logins("ok"));
+            assertEquals(0.0, logins("backend_unavailable"));
+        }
+    }
+
+    @Test
+    void relayedBytesCounted() throws Exception {
+        try (LineClient client = startWithBackend(dovecotLike("+OK [XCLIENT] Dovecot ready."), b -> b)) {
+            client.writeLine("USER " + USER);
+            client.writeLine("PASS " + PASSWORD);
+            client.readLines(2);
+            client.writeLine("STAT");
+            client.readLine();
+
+            String up = "mailpin_proxy_bytes_total{direction=\"client_to_backend\",protocol=\"pop3\"}";
+            String down = "mailpin_proxy_bytes_total{direction=\"backend_to_client\",protocol=\"pop3\"}";
+            assertEquals(6.0, Samples.await(harness.context.metrics()::scrape, up, v -> v == 6.0, Duration.ofSeconds(5)));
+            assertEquals(15.0, Samples.await(harness.context.metrics()::scrape, down, v -> v == 15.0,
+                    Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void unavailableLoginsCounted() throws Exception {
+        try (LineClient client = start(b -> b)) {
+            client.writeLine("USER " + USER);
+            client.writeLine("PASS " + PASSWORD);
+            client.readLines(2);
+            harness.director.useBackend(ScriptedBackend.closedPort());
+            client.writeLine("USER " + USER);
+            client.writeLine("PASS " + PASSWORD);
+            client.readLines(2);
+
+            assertEquals(1.0, logins("no_backend"));
+            assertEquals(1.0, logins("backend_unavailable"));
         }
     }
 

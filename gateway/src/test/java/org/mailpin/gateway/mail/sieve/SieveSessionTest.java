@@ -25,6 +25,7 @@ import org.mailpin.gateway.mail.MailLogCapture;
 import org.mailpin.gateway.mail.MailProxyHarness;
 import org.mailpin.gateway.mail.Protocol;
 import org.mailpin.gateway.mail.ScriptedBackend;
+import org.mailpin.gateway.metrics.Samples;
 
 /** The ManageSieve session against a scripted backend on loopback. */
 class SieveSessionTest {
@@ -243,6 +244,23 @@ class SieveSessionTest {
             client.writeLine("NOOP");
 
             assertEquals(List.of("NO \"Authentication failed.\"", "OK \"Done\""), client.readLines(2));
+        }
+    }
+
+    @Test
+    void loginOutcomesCounted() throws Exception {
+        try (LineClient client = startWithBackend(pigeonholeLike(withXclient(PIGEONHOLE_CAPABILITIES)), b -> b)) {
+            client.writeLine("AUTHENTICATE \"PLAIN\" \"not-base64\"");
+            client.writeLine("AUTHENTICATE \"PLAIN\" \"" + base64("\0" + USER + "\0wrong") + "\"");
+            client.writeLine("AUTHENTICATE \"PLAIN\" \"" + base64("\0" + USER + "\0" + PASSWORD) + "\"");
+            client.readLines(3);
+            client.writeLine("NOOP");
+            client.readLine();
+
+            Samples samples = Samples.parse(harness.context.metrics().scrape());
+            assertEquals(1.0, samples.require("mailpin_logins_total{protocol=\"sieve\",result=\"rejected\"}"));
+            assertEquals(1.0, samples.require("mailpin_logins_total{protocol=\"sieve\",result=\"auth_failed\"}"));
+            assertEquals(1.0, samples.require("mailpin_logins_total{protocol=\"sieve\",result=\"ok\"}"));
         }
     }
 

@@ -24,6 +24,7 @@ import org.mailpin.gateway.mail.MailLogCapture;
 import org.mailpin.gateway.mail.MailProxyHarness;
 import org.mailpin.gateway.mail.Protocol;
 import org.mailpin.gateway.mail.ScriptedBackend;
+import org.mailpin.gateway.metrics.Samples;
 
 /** The Submission session against a scripted backend on loopback. */
 class SubmissionSessionTest {
@@ -300,6 +301,27 @@ class SubmissionSessionTest {
             client.writeLine("AUTH PLAIN " + base64("\0" + USER + "\0" + PASSWORD));
 
             assertEquals(SubmissionSession.TEMPORARY_FAILURE, client.readLine());
+        }
+    }
+
+    @Test
+    void loginOutcomesCounted() throws Exception {
+        try (LineClient client = startWithBackend(dovecotLike(DOVECOT_EXTENSIONS), b -> b)) {
+            client.writeLine("AUTH PLAIN not-base64");
+            client.writeLine("AUTH PLAIN " + base64("\0" + USER + "\0wrong"));
+            client.writeLine("NOOP");
+            client.readLines(3);
+            client.writeLine("AUTH LOGIN " + base64(USER));
+            client.readLine();
+            client.writeLine(base64(PASSWORD));
+            client.readLine();
+            client.writeLine("NOOP");
+            client.readLine();
+
+            Samples samples = Samples.parse(harness.context.metrics().scrape());
+            assertEquals(1.0, samples.require("mailpin_logins_total{protocol=\"submission\",result=\"rejected\"}"));
+            assertEquals(1.0, samples.require("mailpin_logins_total{protocol=\"submission\",result=\"auth_failed\"}"));
+            assertEquals(1.0, samples.require("mailpin_logins_total{protocol=\"submission\",result=\"ok\"}"));
         }
     }
 
