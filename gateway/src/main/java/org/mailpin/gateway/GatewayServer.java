@@ -1,7 +1,10 @@
 package org.mailpin.gateway;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
 
 import org.mailpin.director.DirectorSettings;
 import org.mailpin.director.UsernameNormalizer;
@@ -17,6 +20,14 @@ import org.mailpin.gateway.config.GatewayConfig;
 import org.mailpin.gateway.config.GatewayConfig.ClusterMode;
 import org.mailpin.gateway.config.GatewayConfig.ClusterSection;
 import org.mailpin.gateway.config.ConfigException;
+import org.mailpin.gateway.health.BackendProbes;
+import org.mailpin.gateway.health.HealthChecker;
+import org.mailpin.gateway.health.HealthSettings;
+import org.mailpin.gateway.health.HealthStore;
+import org.mailpin.gateway.health.Lease;
+import org.mailpin.gateway.health.LoginProbe;
+import org.mailpin.gateway.health.MailProbe;
+import org.mailpin.gateway.health.WebmailProbe;
 import org.mailpin.gateway.http.Hmac;
 import org.mailpin.gateway.http.WebGateway;
 import org.mailpin.gateway.ops.BackendDrain;
@@ -37,9 +48,10 @@ public final class GatewayServer implements AutoCloseable {
     private final MailProxy mail;
     private final BackendDrain drain;
     private final NodeHeartbeat heartbeat;
+    private final HealthChecker health;
 
     private GatewayServer(HazelcastInstance hazelcast, HazelcastDirector director, WebGateway web, AdminServer admin,
-                          MailProxy mail, BackendDrain drain, NodeHeartbeat heartbeat) {
+                          MailProxy mail, BackendDrain drain, NodeHeartbeat heartbeat, HealthChecker health) {
         this.hazelcast = hazelcast;
         this.director = director;
         this.web = web;
@@ -47,6 +59,7 @@ public final class GatewayServer implements AutoCloseable {
         this.mail = mail;
         this.drain = drain;
         this.heartbeat = heartbeat;
+        this.health = health;
     }
 
     /** Starts every part, or none: a part that fails to start stops the ones before it. */
@@ -63,6 +76,7 @@ public final class GatewayServer implements AutoCloseable {
         MailProxy mail = null;
         BackendDrain drain = null;
         NodeHeartbeat heartbeat = null;
+        HealthChecker health = null;
         try {
             director = new HazelcastDirector(hazelcast, settings, clock);
             web = new WebGateway(config.web(), director, hmac, clock);
@@ -73,13 +87,17 @@ public final class GatewayServer implements AutoCloseable {
             director.onBackendsChanged(drain::backendsChanged);
             heartbeat = new NodeHeartbeat(hazelcast, config.node(), mail.live());
             ClusterView cluster = new ClusterView(hazelcast, config.cluster().mode() == ClusterMode.CLIENT);
-            AdminServer admin = new AdminServer(config.admin(), director, cluster, config.backends(), d.kickRate(),
-                    adminToken);
+            health = startHealthChecks(config, director, hazelcast, clock);
+            AdminServer admin = new AdminServer(config.admin(), director, cluster, new HealthStore(hazelcast),
+                    config.backends(), d.kickRate(), adminToken);
             admin.start();
             log.info("node {} ready: {} backend(s), user-expire {}", config.node(), config.backends().size(),
                     settings.userExpire());
-            return new GatewayServer(hazelcast, director, web, admin, mail, drain, heartbeat);
+            return new GatewayServer(hazelcast, director, web, admin, mail, drain, heartbeat, health);
         } catch (RuntimeException e) {
+            if (health != null) {
+                health.close();
+            }
             if (heartbeat != null) {
                 heartbeat.close();
             }
@@ -98,6 +116,34 @@ public final class GatewayServer implements AutoCloseable {
             hazelcast.shutdown();
             throw e;
         }
+    }
+
+    /**
+     * Starts this node's part in the health checks, or returns null when they are disabled here.
+     * The lease lasts three intervals, so a checking node that dies is replaced within that time.
+     */
+    private static HealthChecker startHealthChecks(GatewayConfig config, HazelcastDirector director,
+                                                   HazelcastInstance hazelcast, InstantSource clock) {
+        HealthSettings settings = config.health();
+        Lease lease = new Lease(hazelcast, ClusterView.HEALTH_LEASE, config.node(),
+                settings.interval().multipliedBy(3));
+        if (!settings.enabled()) {
+            log.info("health checks are disabled on this node (health.enabled: false)");
+            HealthChecker.clearFlagsWithoutChecker(director, lease);
+            return null;
+        }
+        LoginProbe login = null;
+        if (settings.probeUser() != null) {
+            String password = Secrets.read(settings.probePasswordFile(), "health.probe-password-file");
+            login = new LoginProbe(settings.probeUser(), password, settings.timeout(), settings.sourceAddress());
+        }
+        Map<String, URI> roundcube = new HashMap<>();
+        config.web().roundcube().forEach(instance -> roundcube.put(instance.id(), instance.url()));
+        BackendProbes probes = new BackendProbes(settings, new MailProbe(settings.timeout(), settings.sourceAddress()),
+                login, new WebmailProbe(settings.timeout()), roundcube);
+        HealthChecker checker = new HealthChecker(director, settings, lease, new HealthStore(hazelcast), probes, clock);
+        checker.start();
+        return checker;
     }
 
     private static HazelcastInstance startHazelcast(ClusterSection cluster, DirectorSettings settings) {
@@ -170,6 +216,9 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         log.info("stopping");
         admin.close();
+        if (health != null) {
+            health.close();
+        }
         heartbeat.close();
         drain.close();
         mail.close();

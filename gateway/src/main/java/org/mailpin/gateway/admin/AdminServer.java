@@ -13,6 +13,7 @@ import org.mailpin.director.DirectorUnavailableException;
 import org.mailpin.director.UnknownBackendException;
 import org.mailpin.gateway.cluster.ClusterView;
 import org.mailpin.gateway.config.GatewayConfig.AdminSection;
+import org.mailpin.gateway.health.HealthStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +48,8 @@ public final class AdminServer implements AutoCloseable {
      * @param configured the backends of this node's config file, for lookup's "initial config"
      * @param kickRate   users per second a flush moves
      */
-    public AdminServer(AdminSection admin, Director director, ClusterView cluster, List<Backend> configured,
-                       int kickRate, String token) {
+    public AdminServer(AdminSection admin, Director director, ClusterView cluster, HealthStore health,
+                       List<Backend> configured, int kickRate, String token) {
         this.admin = admin;
         this.token = token.getBytes(StandardCharsets.UTF_8);
 
@@ -56,10 +57,12 @@ public final class AdminServer implements AutoCloseable {
         BackendsApi backends = new BackendsApi(director);
         StatusApi status = new StatusApi(director, cluster);
         FlushApi flush = new FlushApi(director, kickRate);
+        HealthApi healthApi = new HealthApi(director, cluster, health);
         this.routes = Handlers.routing()
                 .get("/api/v1/status", blocking(status::status))
                 .get("/api/v1/map", blocking(status::map))
                 .get("/api/v1/cluster", blocking(status::cluster))
+                .get("/api/v1/health", blocking(healthApi::health))
                 .get("/api/v1/users/{user}", blocking(users::lookup))
                 .post("/api/v1/users/{user}/move", blocking(users::move))
                 .post("/api/v1/users/{user}/kick", blocking(users::kick))
