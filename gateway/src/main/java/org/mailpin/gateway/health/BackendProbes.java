@@ -21,7 +21,7 @@ import org.mailpin.gateway.config.Units;
  * Roundcube instance. All checks of a round run at once, so a round takes about one timeout at
  * most, however many services and backends there are.
  */
-public final class BackendProbes {
+public final class BackendProbes implements BackendChecks {
 
     // Time a check may take beyond its own timeout before the round stops waiting for it: each
     // probe enforces the timeout itself, so only a probe stuck outside its socket calls needs it.
@@ -79,10 +79,8 @@ public final class BackendProbes {
         return checks;
     }
 
-    /**
-     * Runs every check of the backend at once on the executor and returns the failure reasons in
-     * the order of {@link #checks}; an empty list means the backend passed the round.
-     */
+    /** Runs every check of the backend at once; the failure reasons come in the order of {@link #checks}. */
+    @Override
     public List<String> run(Backend backend, ExecutorService executor) throws InterruptedException {
         List<Check> checks = checks(backend);
         List<Future<String>> results = new ArrayList<>();

@@ -40,7 +40,7 @@ public final class HealthChecker implements AutoCloseable {
     private final HealthSettings settings;
     private final Lease lease;
     private final HealthStore store;
-    private final BackendProbes probes;
+    private final BackendChecks probes;
     private final InstantSource clock;
     private final ExecutorService probeThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService timer =
@@ -52,7 +52,7 @@ public final class HealthChecker implements AutoCloseable {
     private boolean unavailableLogged;
 
     public HealthChecker(Director director, HealthSettings settings, Lease lease, HealthStore store,
-                         BackendProbes probes, InstantSource clock) {
+                         BackendChecks probes, InstantSource clock) {
         this.director = director;
         this.settings = settings;
         this.lease = lease;
