@@ -14,7 +14,7 @@ import io.undertow.server.HttpServerExchange;
 
 /**
  * {@code GET /api/v1/health}: each backend's health flag with the streaks and recent rounds that
- * the checking node published, so every node returns the same answer.
+ * the checking node published, so every node returns the same response.
  */
 final class HealthApi {
 

@@ -10,8 +10,8 @@ import org.mailpin.director.Backend;
 public interface BackendChecks {
 
     /**
-     * Runs every check of the backend, using the executor for work that runs in parallel, and
-     * returns the failure reasons; an empty list means the backend passed the round.
+     * Runs every check of the backend and returns the failure reasons. An empty list means the
+     * backend passed the round. Work that runs in parallel goes to the executor.
      */
     List<String> run(Backend backend, ExecutorService executor) throws InterruptedException;
 }

@@ -72,17 +72,17 @@ public final class HealthChecker implements AutoCloseable {
     /** Takes or renews the lease and, when this node holds it, runs one round of checks. */
     void tick() {
         try {
-            boolean held = lease.acquireOrRenew();
-            if (held && !holding) {
+            boolean holdsLease = lease.acquireOrRenew();
+            if (holdsLease && !holding) {
                 log.info("this node ({}) now runs the health checks", lease.node());
                 records.clear();
                 records.putAll(store.all());
-            } else if (!held && holding) {
+            } else if (!holdsLease && holding) {
                 log.info("another node ({}) runs the health checks now; this node stops", lease.holder());
             }
-            holding = held;
+            holding = holdsLease;
             unavailableLogged = false;
-            if (held) {
+            if (holdsLease) {
                 runRound();
             }
         } catch (InterruptedException e) {

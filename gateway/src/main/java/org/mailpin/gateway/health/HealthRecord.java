@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the checking node publishes about one backend after each round, for the admin API of every
- * node.
+ * Health of one backend as the checking node publishes it after each round, for the admin API of
+ * every node.
  *
  * @param backend         backend id
  * @param healthy         the health flag the checker set

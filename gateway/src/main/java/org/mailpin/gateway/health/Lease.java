@@ -35,15 +35,15 @@ public final class Lease {
     }
 
     /**
-     * Renews the lease when this node holds it, takes it when nobody does, and returns whether this
+     * Renews the lease when this node holds it, takes it when no node does, and returns whether this
      * node holds it now, for the next {@code ttl} at least.
      */
     public boolean acquireOrRenew() {
         String holder = leases.get(name);
         if (node.equals(holder)) {
-            // NOTE: the entry can expire and another node take it between get and setTtl; setTtl then
-            // extends the other node's lease and this node runs one more round beside it. The next
-            // call sees the other holder and stops.
+            // NOTE: the entry can expire and another node take it between get and setTtl. Then setTtl
+            // extends the other node's lease, and this node runs one more round beside it until its
+            // next call sees the other holder.
             if (leases.setTtl(name, ttl.toMillis(), TimeUnit.MILLISECONDS)) {
                 return true;
             }
@@ -60,7 +60,7 @@ public final class Lease {
         leases.remove(name, node);
     }
 
-    /** Returns the holder's node name, or null when nobody holds the lease. */
+    /** Returns the holder's node name, or null when no node holds the lease. */
     public String holder() {
         return leases.get(name);
     }

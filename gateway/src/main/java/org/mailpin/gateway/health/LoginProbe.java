@@ -10,7 +10,7 @@ import jakarta.mail.Store;
 
 /**
  * Logs in over IMAP as the probe account, which proves that the backend's authentication and
- * storage answer, not only its login process. Uses Jakarta Mail (Angus), plaintext like the mail
+ * storage respond, not only its login process. Uses Jakarta Mail (Angus), plaintext like the mail
  * proxy's own connections to backends.
  */
 public final class LoginProbe {

@@ -7,11 +7,11 @@ import java.time.Duration;
  * greeting, the capability command, and a polite logout, all within one timeout. Nothing is
  * authenticated, so a probe never touches a mailbox.
  *
- * <p>What passes: IMAP greets with {@code * OK} and answers {@code CAPABILITY} and {@code LOGOUT}
- * with OK (RFC 9051); POP3 greets with {@code +OK} and answers {@code CAPA} and {@code QUIT} with
- * {@code +OK} (RFC 2449); ManageSieve greets with capability lines ending in {@code OK} and answers
- * {@code LOGOUT} with OK (RFC 5804); Submission and LMTP greet with 220, answer EHLO or LHLO with
- * 250 and QUIT with 221 (RFC 5321, RFC 2033).
+ * <p>What passes: IMAP greets with {@code * OK} and replies OK to {@code CAPABILITY} and
+ * {@code LOGOUT} (RFC 9051). POP3 greets with {@code +OK} and replies {@code +OK} to {@code CAPA}
+ * and {@code QUIT} (RFC 2449). ManageSieve greets with capability lines ending in {@code OK} and
+ * replies OK to {@code LOGOUT} (RFC 5804). Submission and LMTP greet with 220, reply 250 to EHLO or
+ * LHLO and 221 to QUIT (RFC 5321, RFC 2033).
  */
 public final class MailProbe {
 
@@ -58,7 +58,7 @@ public final class MailProbe {
     // Skips untagged lines (the capability list, BYE before a LOGOUT's OK) up to the tagged status.
     private static void imapTagged(ProbeConnection c, String tag, String command) throws ProbeFailedException {
         while (true) {
-            String line = c.readLine(command + " answer");
+            String line = c.readLine(command + " response");
             if (line.startsWith(tag + " ")) {
                 if (!startsWithIgnoreCase(line.substring(tag.length() + 1), "OK")) {
                     throw c.failure(command + " failed: '" + line + "'");
@@ -74,17 +74,17 @@ public final class MailProbe {
             throw c.failure("unexpected greeting '" + greeting + "', expected +OK");
         }
         c.send("CAPA");
-        String status = c.readLine("CAPA answer");
+        String status = c.readLine("CAPA response");
         if (!status.startsWith("+OK")) {
             throw c.failure("CAPA failed: '" + status + "'");
         }
         // The capability list ends with a line of a single dot.
         String capability;
         do {
-            capability = c.readLine("CAPA answer");
+            capability = c.readLine("CAPA response");
         } while (!capability.equals("."));
         c.send("QUIT");
-        String quit = c.readLine("QUIT answer");
+        String quit = c.readLine("QUIT response");
         if (!quit.startsWith("+OK")) {
             throw c.failure("QUIT failed: '" + quit + "'");
         }
@@ -98,11 +98,11 @@ public final class MailProbe {
                 break;
             }
             if (startsWithIgnoreCase(line, "NO") || startsWithIgnoreCase(line, "BYE")) {
-                throw c.failure("server refused the session: '" + line + "'");
+                throw c.failure("server rejected the session: '" + line + "'");
             }
         }
         c.send("LOGOUT");
-        String logout = c.readLine("LOGOUT answer");
+        String logout = c.readLine("LOGOUT response");
         if (!startsWithIgnoreCase(logout, "OK")) {
             throw c.failure("LOGOUT failed: '" + logout + "'");
         }
@@ -111,9 +111,9 @@ public final class MailProbe {
     private static void smtp(ProbeConnection c, String hello) throws ProbeFailedException {
         smtpReply(c, "greeting", "220");
         c.send(hello + " " + HELO_NAME);
-        smtpReply(c, hello + " answer", "250");
+        smtpReply(c, hello + " response", "250");
         c.send("QUIT");
-        smtpReply(c, "QUIT answer", "221");
+        smtpReply(c, "QUIT response", "221");
     }
 
     // Reads a reply of one or more lines ("250-..." continues, "250 ..." ends) and checks its code.

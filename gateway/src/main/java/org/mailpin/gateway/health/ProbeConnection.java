@@ -65,21 +65,21 @@ final class ProbeConnection implements Closeable {
         } catch (ConnectException e) {
             closeQuietly(socket);
             throw new ProbeFailedException(service + ": connect to " + target
-                    + (refused(e) ? " refused" : " failed: " + e.getMessage()));
+                    + (isConnectionRefused(e) ? " refused" : " failed: " + e.getMessage()));
         } catch (IOException e) {
             closeQuietly(socket);
             throw new ProbeFailedException(service + ": connect to " + target + " failed: " + e.getMessage());
         }
     }
 
-    private static boolean refused(ConnectException e) {
+    private static boolean isConnectionRefused(ConnectException e) {
         return e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("refused");
     }
 
     /**
      * Reads one line without its CRLF.
      *
-     * @param step what the line is, for the failure reason, e.g. {@code greeting} or {@code CAPA answer}
+     * @param step what the line is, for the failure reason, e.g. {@code greeting} or {@code CAPA response}
      */
     String readLine(String step) throws ProbeFailedException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();

@@ -23,7 +23,7 @@ public enum ProbeProtocol {
         };
     }
 
-    /** The name used in the config and in failure reasons, e.g. {@code pop3}. */
+    /** Returns the name used in the config and in failure reasons, e.g. {@code pop3}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

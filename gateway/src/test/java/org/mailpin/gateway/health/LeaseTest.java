@@ -66,7 +66,7 @@ class LeaseTest {
     }
 
     @Test
-    void otherNodeTakesOverWithinTtlAfterHolderStops() throws InterruptedException {
+    void takeoverWithinTtlAfterHolderStops() throws InterruptedException {
         String name = lease();
         Lease a = new Lease(state.member, name, "node-a", TTL);
         Lease b = new Lease(state.member, name, "node-b", TTL);
@@ -79,7 +79,7 @@ class LeaseTest {
         Duration takeover = Duration.ofNanos(System.nanoTime() - stopped);
 
         assertTrue(takeover.compareTo(TTL.plusSeconds(2)) < 0, "node-b took the lease after " + takeover);
-        // Hazelcast 5.5 keeps entry times in whole seconds, so an entry may expire up to 1 s early.
+        // Entries expired up to about 1 s early on Hazelcast 5.5 here: a 1.5 s TTL ended after 1.1 s.
         assertTrue(takeover.compareTo(TTL.minusSeconds(1)) > 0, "node-b took a live lease after " + takeover);
         assertEquals("node-b", a.holder());
         assertFalse(a.acquireOrRenew(), "node-a after the takeover");

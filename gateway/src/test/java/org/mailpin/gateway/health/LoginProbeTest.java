@@ -54,7 +54,7 @@ class LoginProbeTest {
         assertFalse(failure.getMessage().contains(PASSWORD));
     }
 
-    // Answers as Dovecot does before and after LOGIN, without AUTH= mechanisms so the client uses LOGIN.
+    // Replies as Dovecot does before and after LOGIN, without AUTH= mechanisms so the client uses LOGIN.
     private static void answer(ScriptedBackend.Peer peer, boolean accept) throws IOException {
         peer.send("* OK [CAPABILITY IMAP4rev1] Dovecot ready.");
         String line;

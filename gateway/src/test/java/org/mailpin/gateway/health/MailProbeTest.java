@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mailpin.gateway.mail.ScriptedBackend;
 
-/** The probe dialogs against loopback fakes that answer as Dovecot 2.3 does, or fail in one way each. */
+/** The probe dialogs against loopback fakes that reply as Dovecot 2.3 does, or fail in one way each. */
 @Timeout(30)
 class MailProbeTest {
 
@@ -131,7 +131,7 @@ class MailProbeTest {
             ProbeFailedException failure = assertThrows(ProbeFailedException.class,
                     () -> probe.check(ProbeProtocol.IMAP, "127.0.0.1", slow.port()));
 
-            assertEquals("imap: CAPABILITY answer timed out after 300 ms", failure.getMessage());
+            assertEquals("imap: CAPABILITY response timed out after 300 ms", failure.getMessage());
         }
     }
 
@@ -177,7 +177,7 @@ class MailProbeTest {
             ProbeFailedException failure = assertThrows(ProbeFailedException.class,
                     () -> probe.check(ProbeProtocol.SIEVE, "127.0.0.1", sieve.port()));
 
-            assertEquals("sieve: server refused the session: 'BYE \"Too many connections\"'", failure.getMessage());
+            assertEquals("sieve: server rejected the session: 'BYE \"Too many connections\"'", failure.getMessage());
         }
     }
 
@@ -202,7 +202,7 @@ class MailProbeTest {
             ProbeFailedException failure = assertThrows(ProbeFailedException.class,
                     () -> probe.check(ProbeProtocol.LMTP, "127.0.0.1", lmtp.port()));
 
-            assertEquals("lmtp: unexpected LHLO answer '500 5.5.1 Unknown command', expected 250", failure.getMessage());
+            assertEquals("lmtp: unexpected LHLO response '500 5.5.1 Unknown command', expected 250", failure.getMessage());
         }
     }
 

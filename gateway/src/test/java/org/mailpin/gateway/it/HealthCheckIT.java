@@ -38,9 +38,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Health checks on real Dovecot backends and Roundcube instances with three gateway nodes: node 1
- * in this JVM with health checks disabled, serving IMAP and the admin API, and nodes 2 and 3 as
- * processes that compete for the health-checks lease. Checks run every second, a backend turns
+ * Health checks on real Dovecot backends and Roundcube instances with three gateway nodes. Node 1
+ * runs in this JVM with health checks disabled and serves IMAP and the admin API. Nodes 2 and 3
+ * are processes that compete for the health-checks lease. Checks run every second, a backend turns
  * unhealthy after 2 failed rounds and healthy after 2 passed ones, and every round includes a
  * probe login and the Roundcube login page.
  */
@@ -260,8 +260,8 @@ class HealthCheckIT {
         System.out.printf("HealthCheckIT: %s took the lease %d ms after %s was killed (lease TTL %d ms)%n",
                 health.get("checker").asText(), takeover.toMillis(), checker, INTERVAL.multipliedBy(3).toMillis());
 
-        // The lease lasts 3 intervals; Hazelcast may hold operations on the dead member's
-        // partitions for a while first, which ClusterNodeKillIT bounds at 15 s.
+        // The lease lasts 3 intervals. Hazelcast may first hold operations on the dead member's
+        // partitions for a while, which ClusterNodeKillIT bounds at 15 s.
         assertTrue(takeover.compareTo(Duration.ofSeconds(20)) <= 0, "takeover after " + takeover);
         cluster.restart(node, 3);
     }
@@ -330,7 +330,7 @@ class HealthCheckIT {
         throw new AssertionError("no backend " + id + " in " + health);
     }
 
-    /** Polls node 1's GET /api/v1/health every 100 ms until the condition holds, and returns that answer. */
+    /** Polls node 1's GET /api/v1/health every 100 ms until the condition holds, and returns that response. */
     private JsonNode awaitHealth(Predicate<JsonNode> condition, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         JsonNode health;
