@@ -15,6 +15,8 @@ import com.hazelcast.map.IMap;
  * (Enterprise-only in Hazelcast 5.5) is not available.
  *
  * <p>Node names must be unique in the cluster: two nodes with one name would both hold the lease.
+ * The TTL must exceed the renewal period by more than a second, because on Hazelcast 5.5 an
+ * entry can expire up to about 1 s before its TTL ends.
  */
 public final class Lease {
 
