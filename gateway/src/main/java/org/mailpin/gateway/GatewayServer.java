@@ -1,7 +1,10 @@
 package org.mailpin.gateway;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
 
 import org.mailpin.director.DirectorSettings;
 import org.mailpin.director.UsernameNormalizer;
@@ -19,6 +22,14 @@ import org.mailpin.gateway.config.GatewayConfig;
 import org.mailpin.gateway.config.GatewayConfig.ClusterMode;
 import org.mailpin.gateway.config.GatewayConfig.ClusterSection;
 import org.mailpin.gateway.config.ConfigException;
+import org.mailpin.gateway.health.BackendProbes;
+import org.mailpin.gateway.health.HealthChecker;
+import org.mailpin.gateway.health.HealthSettings;
+import org.mailpin.gateway.health.HealthStore;
+import org.mailpin.gateway.health.Lease;
+import org.mailpin.gateway.health.LoginProbe;
+import org.mailpin.gateway.health.MailProbe;
+import org.mailpin.gateway.health.WebmailProbe;
 import org.mailpin.gateway.http.Hmac;
 import org.mailpin.gateway.http.WebGateway;
 import org.mailpin.gateway.ops.BackendDrain;
@@ -42,10 +53,11 @@ public final class GatewayServer implements AutoCloseable {
     private final NodeHeartbeat heartbeat;
     private final ClusterQueries queries;
     private final GatewayMetrics metrics;
+    private final HealthChecker health;
 
     private GatewayServer(HazelcastInstance hazelcast, HazelcastDirector director, WebGateway web, AdminServer admin,
                           MailProxy mail, BackendDrain drain, NodeHeartbeat heartbeat, ClusterQueries queries,
-                          GatewayMetrics metrics) {
+                          GatewayMetrics metrics, HealthChecker health) {
         this.hazelcast = hazelcast;
         this.director = director;
         this.web = web;
@@ -55,6 +67,7 @@ public final class GatewayServer implements AutoCloseable {
         this.heartbeat = heartbeat;
         this.queries = queries;
         this.metrics = metrics;
+        this.health = health;
     }
 
     /** Starts every part, or none: a part that fails to start stops the ones before it. */
@@ -73,6 +86,7 @@ public final class GatewayServer implements AutoCloseable {
         BackendDrain drain = null;
         NodeHeartbeat heartbeat = null;
         ClusterQueries queries = null;
+        HealthChecker health = null;
         try {
             director = new HazelcastDirector(hazelcast, settings, clock);
             director.onNewAssignment(metrics::recordAssignment);
@@ -88,14 +102,19 @@ public final class GatewayServer implements AutoCloseable {
             ClusterView cluster = new ClusterView(hazelcast, config.cluster().mode() == ClusterMode.CLIENT);
             queries = new ClusterQueries(hazelcast, config.node());
             UserConnections connections = new UserConnections(queries, mail.live(), ClusterQueries.DEFAULT_WAIT);
+            health = startHealthChecks(config, director, hazelcast, clock);
             AdminServer admin = new AdminServer(config.admin(),
-                    new AdminServer.Sources(director, cluster, connections, web.pins(), clock, metrics),
+                    new AdminServer.Sources(director, cluster, connections, web.pins(), clock, metrics,
+                            new HealthStore(hazelcast)),
                     config.backends(), d.kickRate(), adminToken);
             admin.start();
             log.info("node {} ready: {} backend(s), user-expire {}", config.node(), config.backends().size(),
                     settings.userExpire());
-            return new GatewayServer(hazelcast, director, web, admin, mail, drain, heartbeat, queries, metrics);
+            return new GatewayServer(hazelcast, director, web, admin, mail, drain, heartbeat, queries, metrics, health);
         } catch (RuntimeException e) {
+            if (health != null) {
+                health.close();
+            }
             if (queries != null) {
                 queries.close();
             }
@@ -118,6 +137,34 @@ public final class GatewayServer implements AutoCloseable {
             metrics.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts this node's part in the health checks, or returns null when they are disabled here.
+     * The lease lasts three intervals, so a checking node that dies is replaced within that time.
+     */
+    private static HealthChecker startHealthChecks(GatewayConfig config, HazelcastDirector director,
+                                                   HazelcastInstance hazelcast, InstantSource clock) {
+        HealthSettings settings = config.health();
+        Lease lease = new Lease(hazelcast, ClusterView.HEALTH_LEASE, config.node(),
+                settings.interval().multipliedBy(3));
+        if (!settings.enabled()) {
+            log.info("health checks are disabled on this node (health.enabled: false)");
+            HealthChecker.clearFlagsWithoutChecker(director, lease);
+            return null;
+        }
+        LoginProbe login = null;
+        if (settings.probeUser() != null) {
+            String password = Secrets.read(settings.probePasswordFile(), "health.probe-password-file");
+            login = new LoginProbe(settings.probeUser(), password, settings.timeout(), settings.sourceAddress());
+        }
+        Map<String, URI> roundcube = new HashMap<>();
+        config.web().roundcube().forEach(instance -> roundcube.put(instance.id(), instance.url()));
+        BackendProbes probes = new BackendProbes(settings, new MailProbe(settings.timeout(), settings.sourceAddress()),
+                login, new WebmailProbe(settings.timeout()), roundcube);
+        HealthChecker checker = new HealthChecker(director, settings, lease, new HealthStore(hazelcast), probes, clock);
+        checker.start();
+        return checker;
     }
 
     private static HazelcastInstance startHazelcast(ClusterSection cluster, DirectorSettings settings) {
@@ -195,6 +242,9 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         log.info("stopping");
         admin.close();
+        if (health != null) {
+            health.close();
+        }
         queries.close();
         heartbeat.close();
         drain.close();

@@ -37,6 +37,12 @@ public final class MapNames {
     /** Lease name to the name of the node holding it, with a TTL; the holder renews it. */
     public static final String LEASES = "mailpin.leases";
 
+    /**
+     * Backend id to that backend's health record as JSON (streaks, last failure, recent rounds),
+     * written by the node that holds the {@code health-checks} lease.
+     */
+    public static final String HEALTH = "mailpin.health";
+
     /** Split-brain protection applied to writes of {@link #ASSIGNMENTS}. */
     public static final String ASSIGNMENTS_PROTECTION = "mailpin.assignments-majority";
 

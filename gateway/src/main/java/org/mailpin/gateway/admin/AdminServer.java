@@ -17,6 +17,7 @@ import org.mailpin.gateway.cluster.UserConnections;
 import org.mailpin.gateway.config.GatewayConfig.AdminSection;
 import org.mailpin.gateway.http.PinCookie;
 import org.mailpin.gateway.metrics.GatewayMetrics;
+import org.mailpin.gateway.health.HealthStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,9 +58,10 @@ public final class AdminServer implements AutoCloseable {
      * @param connections the users' live mail connections on every node
      * @param pins        the pin cookie codec, to read a pasted cookie value
      * @param metrics     the meters served at {@code /metrics}
+     * @param health      the health checks' published results
      */
     public record Sources(Director director, ClusterView cluster, UserConnections connections, PinCookie pins,
-                          InstantSource clock, GatewayMetrics metrics) {
+                          InstantSource clock, GatewayMetrics metrics, HealthStore health) {
     }
 
     /**
@@ -77,11 +79,13 @@ public final class AdminServer implements AutoCloseable {
         BackendsApi backends = new BackendsApi(director);
         StatusApi status = new StatusApi(director, sources.cluster());
         FlushApi flush = new FlushApi(director, kickRate);
+        HealthApi healthApi = new HealthApi(director, sources.cluster(), sources.health());
         this.routes = Handlers.routing()
                 .get("/api/v1/status", blocking(status::status))
                 .get("/api/v1/map", blocking(status::map))
                 .get("/api/v1/cluster", blocking(status::cluster))
                 .get("/api/v1/events", blocking(status::events))
+                .get("/api/v1/health", blocking(healthApi::health))
                 .get("/api/v1/users/{user}", blocking(users::lookup))
                 .post("/api/v1/users/{user}/move", blocking(users::move))
                 .post("/api/v1/users/{user}/kick", blocking(users::kick))

@@ -26,7 +26,7 @@ final class AdminVerbs {
     /** Every verb, for registration as subcommands of {@code mailpin}. */
     static final List<Class<?>> ALL = List.of(Status.class, MapUsers.class, LookupVerbs.Lookup.class,
             LookupVerbs.Session.class, Add.class, Update.class, Up.class, Down.class, Remove.class, Move.class,
-            Kick.class, Flush.class, Cluster.class);
+            Kick.class, Flush.class, Cluster.class, Health.class);
 
     private AdminVerbs() {
     }
@@ -328,6 +328,64 @@ final class AdminVerbs {
             }
             nodes.print(out);
             return 0;
+        }
+    }
+
+    @Command(name = "health", mixinStandardHelpOptions = true,
+            description = "Show each backend's health: the flag, the current streak of passed or failed rounds, "
+                    + "the last check and the last failure.")
+    static final class Health extends Verb {
+
+        @Option(names = "--json", description = "print JSON")
+        boolean json;
+
+        @Option(names = "--history", description = "also list each backend's recent rounds, oldest first")
+        boolean history;
+
+        @Override
+        int execute(AdminClient client) throws JsonProcessingException {
+            JsonNode health = client.get("api/v1/health");
+            if (json) {
+                return printJson(health);
+            }
+            out.println("health checks run on " + text(health.get("checker")));
+            Table table = new Table("BACKEND", "STATE", "HEALTHY", "PASSES", "FAILURES", "LAST CHECK", "LAST FAILURE");
+            for (JsonNode b : health.get("backends")) {
+                table.row(b.get("id").asText(), b.get("state").asText(), b.get("healthy").asBoolean() ? "yes" : "no",
+                        b.get("passes").asInt(), b.get("failures").asInt(), optional(b.get("lastCheck")),
+                        lastFailure(b));
+            }
+            table.print(out);
+            if (history) {
+                printHistory(health);
+            }
+            return 0;
+        }
+
+        private void printHistory(JsonNode health) {
+            for (JsonNode b : health.get("backends")) {
+                out.println();
+                out.println(b.get("id").asText() + ":");
+                Table rounds = new Table("TIME", "RESULT", "REASON");
+                for (JsonNode round : b.get("history")) {
+                    rounds.row(round.get("time").asText(), round.get("passed").asBoolean() ? "pass" : "fail",
+                            optional(round.get("reason")));
+                }
+                rounds.print(out);
+            }
+        }
+
+        private static String lastFailure(JsonNode b) {
+            JsonNode reason = b.get("lastFailure");
+            if (reason == null || reason.isNull()) {
+                return "";
+            }
+            return b.get("lastFailureTime").asText() + " " + reason.asText();
+        }
+
+        // Table prints an empty cell as "-".
+        private static String optional(JsonNode node) {
+            return node == null || node.isNull() ? "" : node.asText();
         }
     }
 }

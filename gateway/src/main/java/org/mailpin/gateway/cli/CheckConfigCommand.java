@@ -31,6 +31,9 @@ final class CheckConfigCommand implements Callable<Integer> {
                 throw new ConfigException("web.secret-file (" + loaded.web().secretFile() + "): " + e.getMessage());
             }
             Secrets.read(loaded.admin().tokenFile(), "admin.token-file");
+            if (loaded.health().probePasswordFile() != null) {
+                Secrets.read(loaded.health().probePasswordFile(), "health.probe-password-file");
+            }
             System.out.println(config + ": OK (" + loaded.backends().size() + " backends, "
                     + loaded.web().roundcube().size() + " Roundcube instances)");
             return 0;

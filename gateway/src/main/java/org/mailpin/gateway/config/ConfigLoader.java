@@ -21,6 +21,7 @@ import org.mailpin.gateway.config.GatewayConfig.ClusterSection;
 import org.mailpin.gateway.config.GatewayConfig.DirectorSection;
 import org.mailpin.gateway.config.GatewayConfig.RoundcubeInstance;
 import org.mailpin.gateway.config.GatewayConfig.WebSection;
+import org.mailpin.gateway.health.HealthSettings;
 import org.mailpin.gateway.mail.MailSettings;
 
 /**
@@ -38,7 +39,7 @@ public final class ConfigLoader {
     public static GatewayConfig load(Path file) {
         YamlDocument document = YamlDocument.read(file);
         Section root = new Section(document, document.root(), "")
-                .allowOnly("node", "director", "backends", "web", "admin", "cluster", "mail");
+                .allowOnly("node", "director", "backends", "web", "admin", "cluster", "mail", "health");
 
         String node = root.string("node", "mailpin");
         DirectorSection director = director(root.section("director"));
@@ -52,7 +53,8 @@ public final class ConfigLoader {
         }
         ClusterSection cluster = cluster(root.section("cluster"));
         MailSettings mail = MailConfigLoader.mail(root.section("mail"));
-        return new GatewayConfig(node, director, backends, web, admin, cluster, mail, file);
+        HealthSettings health = HealthConfigLoader.health(root.section("health"), mail.sourceAddress());
+        return new GatewayConfig(node, director, backends, web, admin, cluster, mail, health, file);
     }
 
     private static DirectorSection director(Section s) {

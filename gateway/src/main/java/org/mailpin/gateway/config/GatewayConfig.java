@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.mailpin.director.Backend;
+import org.mailpin.gateway.health.HealthSettings;
 import org.mailpin.gateway.mail.MailSettings;
 
 /**
@@ -12,7 +13,8 @@ import org.mailpin.gateway.mail.MailSettings;
  * records here hold no secrets, only the paths of the files that contain them.
  */
 public record GatewayConfig(String node, DirectorSection director, List<Backend> backends, WebSection web,
-                            AdminSection admin, ClusterSection cluster, MailSettings mail, Path source) {
+                            AdminSection admin, ClusterSection cluster, MailSettings mail, HealthSettings health,
+                            Path source) {
 
     /**
      * @param userExpire     how long a user stays on a backend after the last activity

@@ -35,6 +35,12 @@ public final class Units {
         }
     }
 
+    /** Formats a duration for messages: whole seconds as {@code 3 s}, anything else as {@code 800 ms}. */
+    public static String format(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
+    }
+
     /** Parses a size such as {@code 35MB} (powers of 1024); throws IllegalArgumentException naming the value. */
     public static long size(String text) {
         Matcher m = SIZE.matcher(text.strip().toLowerCase(Locale.ROOT));

@@ -74,7 +74,8 @@ final class AdminApiFixture implements AutoCloseable {
 
         admin = new AdminServer(new AdminSection("127.0.0.1", freePort(), Path.of("unused-token-file")),
                 new AdminServer.Sources(director, new ClusterView(member, false), connections, pins,
-                        InstantSource.system(), new org.mailpin.gateway.metrics.GatewayMetrics()),
+                        InstantSource.system(), new org.mailpin.gateway.metrics.GatewayMetrics(),
+                        new org.mailpin.gateway.health.HealthStore(member)),
                 BACKENDS, 100, TOKEN);
         admin.start();
     }

@@ -62,6 +62,18 @@ class CheckConfigCommandTest {
     }
 
     @Test
+    void missingProbePasswordRejected() throws IOException {
+        Path file = Files.writeString(folder.resolve("gateway.yaml"), CONFIG
+                + "health:\n  probe-user: probe@example.test\n  probe-password-file: probe-password\n");
+
+        CommandRun run = CommandRun.execute("check-config", file.toString());
+
+        assertEquals(78, run.exitCode());
+        assertEquals("mailpin: config error: health.probe-password-file: " + folder.resolve("probe-password")
+                + " not found; create it with the secret in it", run.err().strip());
+    }
+
+    @Test
     void invalidYamlExitsWithConfigCode() throws IOException {
         Path file = Files.writeString(folder.resolve("gateway.yaml"), "backends: [unclosed\n");
 

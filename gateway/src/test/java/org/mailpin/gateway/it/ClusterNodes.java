@@ -50,6 +50,15 @@ final class ClusterNodes implements AutoCloseable {
      * {@code nodeCount}, and waits until every IMAP listener sends its greeting and node 1 lists all members.
      */
     static ClusterNodes start(int nodeCount, int users, String userExpire) throws Exception {
+        return start(nodeCount, users, userExpire, "", "");
+    }
+
+    /**
+     * Starts the cluster as {@link #start(int, int, String)} does, with extra top-level YAML
+     * appended to node 1's config and to the config of nodes 2 to N, e.g. a {@code health:} section.
+     */
+    static ClusterNodes start(int nodeCount, int users, String userExpire, String node1Yaml, String otherNodesYaml)
+            throws Exception {
         // Others may rebuild gateway/target/mailpin.jar while the processes run, so they use a copy.
         Path jarFolder = Files.createTempDirectory("mailpin-it-cluster-jar-");
         Path jar = Files.copy(Topology.REPO.resolve("gateway/target/mailpin.jar"), jarFolder.resolve("mailpin.jar"),
@@ -70,7 +79,7 @@ final class ClusterNodes implements AutoCloseable {
                       listeners:
                         - protocol: imap
                           listen: 127.0.0.1:%d
-                    """.formatted(node1ImapPort), users, userExpire,
+                    """.formatted(node1ImapPort) + node1Yaml, users, userExpire,
                     clusterYaml(clusterName, clusterPorts.get(0), members));
         } catch (Exception | Error e) {
             Files.delete(jar);
@@ -88,7 +97,7 @@ final class ClusterNodes implements AutoCloseable {
                         topology.state.resolve("gateway-node" + number + ".yaml"),
                         logs.resolve("node" + number + ".log").toAbsolutePath(), jar, token);
                 Files.deleteIfExists(node.log);
-                node.writeConfig(userExpire, clusterYaml(clusterName, node.clusterPort, members));
+                node.writeConfig(userExpire, clusterYaml(clusterName, node.clusterPort, members) + otherNodesYaml);
                 processes.add(node);
                 node.start();
             }
