@@ -182,6 +182,11 @@ class DashboardIT {
                         count);
             }
 
+            // Health checks run on some node of the test cluster, so the section shows both backends.
+            awaitText(driver, wait, By.xpath("//div[@id='health-body']//tbody/tr[1]/td[1]"), "be1");
+            awaitText(driver, wait, By.xpath("//div[@id='health-body']//tbody/tr[1]/td[2]"), "up");
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("health-body"),
+                    "Checks run on node: it-node"));
             new Select(driver.findElement(By.id("lookup-kind"))).selectByValue("user");
             driver.findElement(By.id("lookup-value")).sendKeys(user);
             driver.findElement(By.cssSelector("#lookup-form button[type=submit]")).click();

@@ -196,8 +196,8 @@ function renderEvents(answer) {
   fillTable('events', rows, 'No events recorded yet.');
 }
 
-// The health endpoint's format belongs to its own feature, so this reads it loosely: a list of
-// backends, each with an id, a state and a history of checks. Anything else is shown as JSON text.
+// Reads GET /api/v1/health: backends[] with id, state, lastFailure and history[] of rounds
+// ({time, passed, reason}), oldest first. Anything else is shown as JSON text.
 function renderHealth(health) {
   const section = byId('health');
   const body = byId('health-body');
@@ -216,7 +216,9 @@ function renderHealth(health) {
 
   const table = document.createElement('table');
   const head = table.createTHead().insertRow();
-  ['Backend', 'State', 'History (oldest to newest)', 'Latest detail'].forEach((name) => {
+  const checker = document.createElement('p');
+  checker.textContent = 'Checks run on node: ' + (health.checker || 'none (no node holds the health-check lease)');
+  ['Backend', 'State', 'History (oldest to newest)', 'Latest failure'].forEach((name) => {
     const th = document.createElement('th');
     th.textContent = name;
     head.appendChild(th);
@@ -229,10 +231,11 @@ function renderHealth(health) {
     const historyCell = document.createElement('td');
     historyCell.className = 'chart';
     historyCell.appendChild(historyStrip(history));
-    tbody.appendChild(row([cell(entry.id || entry.backend), cell(state, stateClass(state)), historyCell,
-      cell(latest.detail || latest.error || latest.message)]));
+    const failure = entry.lastFailure ? formatTime(entry.lastFailureTime) + ' ' + entry.lastFailure : null;
+    tbody.appendChild(row([cell(entry.id), cell(state, stateClass(state)), historyCell,
+      cell(failure || latest.reason)]));
   });
-  body.replaceChildren(table);
+  body.replaceChildren(checker, table);
 }
 
 function healthState(entry) {
@@ -252,11 +255,11 @@ function historyStrip(history) {
   const size = 12;
   const svg = svgElement('svg', { width: Math.max(1, history.length) * (size + 2), height: size + 2 });
   history.forEach((check, index) => {
-    const state = check.state || (check.healthy === false || check.ok === false ? 'down' : 'up');
+    const state = check.passed ? 'up' : 'unhealthy';
     const square = svgElement('rect', { x: index * (size + 2), y: 1, width: size, height: size,
-      class: 'history-' + (STATES.includes(state) ? state : 'unhealthy') });
+      class: 'history-' + state });
     const title = svgElement('title');
-    title.textContent = formatTime(check.time) + ' ' + text(state) + (check.detail ? ': ' + check.detail : '');
+    title.textContent = formatTime(check.time) + (check.passed ? ' passed' : ' failed: ' + text(check.reason));
     square.appendChild(title);
     svg.appendChild(square);
   });
