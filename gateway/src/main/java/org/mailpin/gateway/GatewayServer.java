@@ -96,7 +96,7 @@ public final class GatewayServer implements AutoCloseable {
             mail = MailProxy.start(config, director, metrics);
             metrics.gaugeLiveConnections(mail.live()::view);
             wireKicks(director, mail, metrics);
-            drain = new BackendDrain(mail.live(), director.backends(), d.kickRate());
+            drain = new BackendDrain(mail.live(), director.backends(), d.kickRate(), metrics::recordDrained);
             director.onBackendsChanged(drain::backendsChanged);
             heartbeat = new NodeHeartbeat(hazelcast, config.node(), mail.live());
             ClusterView cluster = new ClusterView(hazelcast, config.cluster().mode() == ClusterMode.CLIENT);

@@ -376,9 +376,13 @@ public final class HazelcastDirector implements Director {
             throw new UnknownBackendException(backendId, readBackends());
         }
         Backend target = Codec.decodeBackend(stored);
-        if (!target.usable()) {
-            throw new IllegalStateException("backend " + backendId + " is " + describe(target)
-                    + "; bring it up first or move the user elsewhere");
+        if (!target.up()) {
+            throw new IllegalStateException("backend " + backendId + " is marked down by an administrator; "
+                    + "run 'mailpin up " + backendId + "' first or move the user elsewhere");
+        }
+        if (!target.healthy()) {
+            throw new IllegalStateException("backend " + backendId + " is failing its health checks ('mailpin health' "
+                    + "shows why); fix the backend, wait until the checks pass, or move the user elsewhere");
         }
 
         Instant now = clock.instant();

@@ -100,7 +100,7 @@ final class UsersApi {
                     .orElse("not assigned, and no backend is usable, so the next login fails");
         }
         Assignment a = assignment.get();
-        String sticky = "sticky until " + a.expiresAt(director.userExpire()) + " unless active again";
+        String sticky = "sticky until " + a.expiresAt(director.userExpire()) + ", later while the user stays active";
         String base = switch (a.reason()) {
             case RING -> "ring choice when assigned at " + a.since() + " by node " + a.node();
             case MOVED_BY_ADMIN -> "moved by an administrator at " + a.since() + " on node " + a.node();
@@ -120,6 +120,12 @@ final class UsersApi {
 
     private String user(HttpServerExchange exchange) {
         String raw = exchange.getQueryParameters().get("user").getFirst();
+        // Undertow leaves an encoded slash encoded in the path, so "a/b" arrives as "a%2Fb" and
+        // would silently name another user.
+        if (raw.toLowerCase(java.util.Locale.ROOT).contains("%2f")) {
+            throw new BadRequestException("username '" + raw + "' contains an encoded '/', which the admin API "
+                    + "cannot take in a URL path; usernames with '/' are not supported by the admin API");
+        }
         try {
             return director.normalizer().normalize(raw);
         } catch (IllegalArgumentException e) {

@@ -1,9 +1,11 @@
 package org.mailpin.gateway.cli;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.mailpin.gateway.Secrets;
+import org.mailpin.gateway.config.ConfigException;
 import org.mailpin.gateway.config.ConfigLoader;
 import org.mailpin.gateway.config.GatewayConfig;
 
@@ -15,7 +17,7 @@ import picocli.CommandLine.Option;
  */
 final class AdminOptions {
 
-    static final String DEFAULT_CONFIG = "/etc/mailpin/mailpin.yaml";
+    static final String DEFAULT_CONFIG = "/etc/mailpin/gateway.yaml";
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "gateway config to read admin.listen and admin.token-file from "
@@ -29,11 +31,24 @@ final class AdminOptions {
     Path tokenFile;
 
     AdminClient client() {
-        GatewayConfig loaded = url != null && tokenFile != null ? null : ConfigLoader.load(configPath());
+        GatewayConfig loaded = url != null && tokenFile != null ? null : load(configPath());
         URI base = url != null ? url : baseUrl(loaded.admin().listenHost(), loaded.admin().listenPort());
         Path tokenPath = tokenFile != null ? tokenFile : loaded.admin().tokenFile();
+        // The CLI only reads the token; the hint must not suggest creating a new one.
+        if (!Files.exists(tokenPath)) {
+            throw new ConfigException((tokenFile != null ? "--token-file " : "admin.token-file ") + tokenPath
+                    + " not found; point it at the token file of the running gateway (its admin.token-file)");
+        }
         String token = Secrets.read(tokenPath, tokenFile != null ? "--token-file" : "admin.token-file");
         return new AdminClient(base.toString().endsWith("/") ? base : URI.create(base + "/"), token);
+    }
+
+    private static GatewayConfig load(Path path) {
+        if (!Files.exists(path)) {
+            throw new ConfigException("config file " + path + " not found; pass --config FILE or set MAILPIN_CONFIG "
+                    + "(the demo's config is /tmp/mailpin-demo/gateway.yaml), or use --url with --token-file");
+        }
+        return ConfigLoader.load(path);
     }
 
     private Path configPath() {

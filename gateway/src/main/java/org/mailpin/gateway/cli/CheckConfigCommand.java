@@ -34,12 +34,25 @@ final class CheckConfigCommand implements Callable<Integer> {
             if (loaded.health().probePasswordFile() != null) {
                 Secrets.read(loaded.health().probePasswordFile(), "health.probe-password-file");
             }
-            System.out.println(config + ": OK (" + loaded.backends().size() + " backends, "
-                    + loaded.web().roundcube().size() + " Roundcube instances)");
+            // The .invalid top-level domain never resolves (RFC 2606), so it can only be a placeholder,
+            // such as the one import-dovecot writes.
+            for (var instance : loaded.web().roundcube()) {
+                String host = instance.url().getHost();
+                if (host != null && host.endsWith(".invalid")) {
+                    System.err.println("mailpin: warning: Roundcube instance " + instance.id() + " still has the "
+                            + "placeholder URL " + instance.url() + "; set web.roundcube[].url to the real instance");
+                }
+            }
+            System.out.println(config + ": OK (" + count(loaded.backends().size(), "backend") + ", "
+                    + count(loaded.web().roundcube().size(), "Roundcube instance") + ")");
             return 0;
         } catch (ConfigException e) {
             System.err.println("mailpin: config error: " + e.getMessage());
             return MailpinCommand.EXIT_CONFIG;
         }
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

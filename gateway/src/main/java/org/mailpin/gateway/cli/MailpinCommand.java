@@ -47,6 +47,13 @@ public final class MailpinCommand implements Runnable {
     public static CommandLine commandLine() {
         CommandLine line = new CommandLine(new MailpinCommand());
         AdminVerbs.ALL.forEach(line::addSubcommand);
+        useUsageExitCode(line);
         return line;
+    }
+
+    // Picocli returns 2 for a usage error; scripts get the sysexits code that the docs promise.
+    private static void useUsageExitCode(CommandLine line) {
+        line.getCommandSpec().exitCodeOnInvalidInput(EXIT_USAGE);
+        line.getSubcommands().values().forEach(MailpinCommand::useUsageExitCode);
     }
 }

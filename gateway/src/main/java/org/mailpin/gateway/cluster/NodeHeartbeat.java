@@ -35,7 +35,7 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final String node;
     private final LiveConnections live;
     private final IMap<String, String> nodes;
-    private final Instant started = Instant.now();
+    private final Instant started = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     private final ScheduledExecutorService timer;
 
     public NodeHeartbeat(HazelcastInstance hazelcast, String node, LiveConnections live) {
@@ -65,7 +65,7 @@ public final class NodeHeartbeat implements AutoCloseable {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("node", node);
         status.put("started", started.toString());
-        status.put("updated", Instant.now().toString());
+        status.put("updated", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
         status.put("connections", connections);
         return status;
     }

@@ -112,7 +112,7 @@ public final class HealthChecker implements AutoCloseable {
             } catch (ExecutionException e) {
                 failures = List.of("checks could not run: " + e.getCause());
             }
-            apply(result.getKey(), failures, clock.instant());
+            apply(result.getKey(), failures, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
         }
         Set<String> ids = backends.stream().map(Backend::id).collect(Collectors.toSet());
         records.keySet().retainAll(ids);

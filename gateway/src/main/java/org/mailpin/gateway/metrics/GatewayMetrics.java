@@ -231,6 +231,16 @@ public final class GatewayMetrics implements AutoCloseable {
         kickedConnections(scope).increment(closedConnections);
     }
 
+    /** Counts the connections this node closed because their backend stopped taking users. */
+    public void recordDrained(String backendId, int closedConnections) {
+        Counter.builder("mailpin.drained.connections")
+                .description("Proxied connections this node closed because their backend went down, "
+                        + "became unhealthy or was removed")
+                .tag("backend", backendId)
+                .register(registry)
+                .increment(closedConnections);
+    }
+
     private Counter kicks(String scope) {
         return Counter.builder("mailpin.kicks")
                 .description("Kicks received by this node, for one backend or for all")

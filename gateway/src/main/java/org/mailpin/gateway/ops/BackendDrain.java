@@ -27,6 +27,7 @@ public final class BackendDrain implements AutoCloseable {
 
     private final LiveConnections live;
     private final int perSecond;
+    private final java.util.function.ObjIntConsumer<String> drained;
     private final ExecutorService drains = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("backend-drain-", 0).factory());
     private final Set<String> draining = new HashSet<>();
@@ -36,10 +37,13 @@ public final class BackendDrain implements AutoCloseable {
      * @param initial   the backends at start; those already unusable are not drained, as this node
      *                  has no connections yet
      * @param perSecond connections closed per second and backend
+     * @param drained   gets the backend id and the number of connections closed, after each drain
      */
-    public BackendDrain(LiveConnections live, List<Backend> initial, int perSecond) {
+    public BackendDrain(LiveConnections live, List<Backend> initial, int perSecond,
+                        java.util.function.ObjIntConsumer<String> drained) {
         this.live = live;
         this.perSecond = perSecond;
+        this.drained = drained;
         this.usable = usableIds(initial);
     }
 
@@ -64,18 +68,23 @@ public final class BackendDrain implements AutoCloseable {
                     backendId, entries.size(), perSecond);
             Pacer pacer = new Pacer(perSecond);
             int closed = 0;
-            for (LiveConnections.Entry entry : entries) {
-                if (isUsable(backendId)) {
-                    log.info("backend {} takes users again; drain stopped after {} connection(s)", backendId, closed);
-                    return;
+            try {
+                for (LiveConnections.Entry entry : entries) {
+                    if (isUsable(backendId)) {
+                        log.info("backend {} takes users again; drain stopped after {} connection(s)", backendId,
+                                closed);
+                        return;
+                    }
+                    if (!pacer.await()) {
+                        return;
+                    }
+                    close(entry);
+                    closed++;
                 }
-                if (!pacer.await()) {
-                    return;
-                }
-                close(entry);
-                closed++;
+                log.info("backend {} drained on this node: {} connection(s) closed", backendId, closed);
+            } finally {
+                drained.accept(backendId, closed);
             }
-            log.info("backend {} drained on this node: {} connection(s) closed", backendId, closed);
         } finally {
             synchronized (this) {
                 draining.remove(backendId);

@@ -46,7 +46,7 @@ class CheckConfigCommandTest {
         CommandRun run = CommandRun.execute("check-config", file.toString());
 
         assertEquals(0, run.exitCode(), run.err());
-        assertEquals(file + ": OK (2 backends, 1 Roundcube instances)", run.out().strip());
+        assertEquals(file + ": OK (2 backends, 1 Roundcube instance)", run.out().strip());
     }
 
     @Test

@@ -130,7 +130,7 @@ class DoctorCommandTest {
 
         CommandRun run = CommandRun.execute("doctor", "--config", config.toString(), "--user", "user01");
 
-        assertEquals(2, run.exitCode());
+        assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("no terminal to ask for the password on; pass it on standard input with "
                 + "--password-stdin"), run.err());
     }
@@ -141,7 +141,7 @@ class DoctorCommandTest {
 
         CommandRun run = doctor(config, "", "--user", "user01");
 
-        assertEquals(2, run.exitCode());
+        assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("missing password: standard input is empty"), run.err());
     }
 
@@ -151,7 +151,7 @@ class DoctorCommandTest {
 
         CommandRun run = doctor(config, PASSWORD + "\n", "--timeout", "0s", "--user", "user01");
 
-        assertEquals(2, run.exitCode());
+        assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("--timeout: 0s is out of range; expected 1s to 10m"), run.err());
     }
 

@@ -44,6 +44,15 @@ class TableTest {
         CommandRun run = CommandRun.execute("status", "--config", "/nonexistent/mailpin.yaml");
 
         assertEquals(78, run.exitCode());
-        assertEquals(true, run.err().contains("/nonexistent/mailpin.yaml"), run.err());
+        assertEquals(true, run.err().contains("/nonexistent/mailpin.yaml not found; pass --config FILE or set "
+                + "MAILPIN_CONFIG"), run.err());
+    }
+
+    @Test
+    void missingTokenFileSaysWhereToPoint() {
+        CommandRun run = CommandRun.execute("status", "--url", "http://127.0.0.1:9/", "--token-file", "/nonexistent/t");
+
+        assertEquals(78, run.exitCode());
+        assertEquals(true, run.err().contains("point it at the token file of the running gateway"), run.err());
     }
 }

@@ -25,7 +25,9 @@ class BackendDrainTest {
 
     private final LiveConnections live = new LiveConnections(new StubDirector(), Duration.ofMinutes(1));
     private final Set<String> closed = ConcurrentHashMap.newKeySet();
-    private final BackendDrain drain = new BackendDrain(live, List.of(BE1, BE2), 1000);
+    private final java.util.Map<String, Integer> drainedCounts = new ConcurrentHashMap<>();
+    private final BackendDrain drain = new BackendDrain(live, List.of(BE1, BE2), 1000,
+            (backendId, count) -> drainedCounts.merge(backendId, count, Integer::sum));
 
     @AfterEach
     void close() {
@@ -44,6 +46,7 @@ class BackendDrainTest {
         awaitClosed(Set.of("c2", "c3"));
         Thread.sleep(100);
         assertEquals(Set.of("c2", "c3"), closed);
+        assertEquals(java.util.Map.of("be2", 2), drainedCounts);
     }
 
     @Test
@@ -70,7 +73,7 @@ class BackendDrainTest {
 
     @Test
     void slowRateStopsWhenBackendReturns() throws Exception {
-        try (BackendDrain slow = new BackendDrain(live, List.of(BE1, BE2), 1)) {
+        try (BackendDrain slow = new BackendDrain(live, List.of(BE1, BE2), 1, (backendId, count) -> { })) {
             for (int i = 0; i < 5; i++) {
                 register("c" + i, "user" + i, "be1");
             }
