@@ -77,6 +77,15 @@ class ClusterAdminIT {
             }
             assertTrue(phone.closedByServer(), "node 3 kept the connection of " + user + " to the downed be2");
         }
+        // The drain counts its connections after the last one is closed, a moment after the client sees it.
+        String metrics = metrics(3);
+        for (int i = 0; i < 50 && !metrics.contains("mailpin_drained_connections_total{backend=\"be2\"}"); i++) {
+            Thread.sleep(100);
+            metrics = metrics(3);
+        }
+        assertTrue(metrics.contains("mailpin_drained_connections_total{backend=\"be2\"} 1.0"), metrics);
+        assertTrue(metrics.contains("mailpin_backend_up{backend=\"be2\"} 0.0"), metrics);
+        assertTrue(metrics.contains("mailpin_backend_healthy{backend=\"be2\"} 1.0"), metrics);
 
         try (ImapTestClient again = loggedIn(2, user)) {
             assertEquals("be1", assignedBackend(2, user), user + " after be2 went down");
@@ -242,6 +251,15 @@ class ClusterAdminIT {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), path + ": " + response.body());
         return JSON.readTree(response.body());
+    }
+
+    private String metrics(int node) throws IOException, InterruptedException {
+        String url = node == 1 ? cluster.topology.adminUrl() : cluster.node(node).adminUrl();
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics"))
+                .header("Authorization", "Bearer " + cluster.topology.adminToken).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), "/metrics: " + response.body());
+        return response.body();
     }
 
     private String assignedBackend(int node, String user) throws IOException, InterruptedException {
