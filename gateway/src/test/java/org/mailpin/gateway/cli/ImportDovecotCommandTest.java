@@ -177,10 +177,19 @@ class ImportDovecotCommandTest {
     }
 
     @Test
+    void helpListsExitCodes() {
+        CommandRun run = CommandRun.execute("import-dovecot", "--help");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().replaceAll("\\s+", " ").contains("Exit code 0: written; 64: usage error; 73: OUT cannot "
+                + "be written; 78: FILE cannot be read or has a bad value, nothing written."), run.out());
+    }
+
+    @Test
     void badHostOptionRejected() {
         CommandRun run = CommandRun.execute("import-dovecot", "x.conf", "--host", "backend1");
 
-        assertEquals(2, run.exitCode());
+        assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("invalid --host 'backend1'; expected NAME=IP[,IP...], e.g. backend1=10.0.0.11"),
                 run.err());
     }

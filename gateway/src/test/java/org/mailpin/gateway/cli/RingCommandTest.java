@@ -73,7 +73,7 @@ class RingCommandTest {
     void badIpRejected() {
         CommandRun run = CommandRun.execute("ring", "--backends", "10.0.0.1,10.0.0.x", "testuser");
 
-        assertEquals(2, run.exitCode());
+        assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("invalid IP address '10.0.0.x'"), run.err());
         assertEquals("", run.out());
     }
@@ -82,7 +82,7 @@ class RingCommandTest {
     void badVhostsRejected() {
         CommandRun run = CommandRun.execute("ring", "--backends", "10.0.0.1:many", "testuser");
 
-        assertEquals(2, run.exitCode());
+        assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("invalid vhosts 'many' in --backends 10.0.0.1:many"), run.err());
     }
 
@@ -90,7 +90,7 @@ class RingCommandTest {
     void vhostsAboveMaximumRejected() {
         CommandRun run = CommandRun.execute("ring", "--backends", "10.0.0.1:5000", "testuser");
 
-        assertEquals(2, run.exitCode());
+        assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("invalid vhosts 5000: expected 0 to 1000"), run.err());
     }
 
@@ -98,7 +98,7 @@ class RingCommandTest {
     void controlCharacterInUserRejected() {
         CommandRun run = CommandRun.execute("ring", "--backends", "10.0.0.1", "user\r\n01");
 
-        assertEquals(2, run.exitCode());
+        assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("invalid username 'user\\r\\n01'"), run.err());
     }
 
@@ -106,7 +106,7 @@ class RingCommandTest {
     void missingBackendsRejected() {
         CommandRun run = CommandRun.execute("ring", "testuser");
 
-        assertEquals(2, run.exitCode());
+        assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("--backends"), run.err());
     }
 
