@@ -716,20 +716,43 @@ find_jdk() {
     echo "$best"
 }
 
-# Builds the gateway with Maven unless its jar exists. bin/mailpin runs
-# $MAILPIN_JAR, by default gateway/target/mailpin.jar.
+# Prints the first source file that is newer than the jar FILE, or nothing. Sources are the
+# pom.xml files and everything below the src/ folder of each Maven module.
+newer_source() {
+    local jar=$1
+    find "$REPO/pom.xml" "$REPO"/*/pom.xml "$REPO"/*/src -newer "$jar" -type f -print -quit 2>/dev/null
+}
+
+# Builds the gateway with Maven when its jar is missing or older than a source file, so the
+# demo never runs an old build after a code update. bin/mailpin runs $MAILPIN_JAR, by default
+# gateway/target/mailpin.jar. A jar named by MAILPIN_JAR is used as it is.
 build_gateway_if_needed() {
-    local jar=${MAILPIN_JAR:-$REPO/gateway/target/mailpin.jar}
-    if [[ -f "$jar" ]]; then
+    local jar=$REPO/gateway/target/mailpin.jar newer reason
+    if [[ -n "${MAILPIN_JAR:-}" ]]; then
+        [[ -f "$MAILPIN_JAR" ]] || fail "MAILPIN_JAR names $MAILPIN_JAR, which does not exist"
+        log "using MAILPIN_JAR=$MAILPIN_JAR as it is, without comparing it with the sources"
         return
     fi
-    command -v mvn >/dev/null || fail "$jar does not exist and mvn is not installed to build it"
-    log "$jar does not exist; building it with Maven (log: $STATE/logs/build.log)"
+    if [[ -f "$jar" ]]; then
+        newer=$(newer_source "$jar")
+        [[ -n "$newer" ]] || return 0
+        if ! command -v mvn >/dev/null; then
+            warn "${newer#"$REPO"/} is newer than $jar, but mvn is not installed; the demo runs the old build"
+            return
+        fi
+        reason="${newer#"$REPO"/} is newer than $jar; rebuilding it"
+    else
+        command -v mvn >/dev/null || fail "$jar does not exist and mvn is not installed to build it"
+        reason="$jar does not exist; building it"
+    fi
+    log "$reason with mvn -q -DskipTests package (log: $STATE/logs/build.log)"
     if ! (cd "$REPO" && mvn -q -DskipTests package) >"$STATE/logs/build.log" 2>&1; then
         tail -n 20 "$STATE/logs/build.log" >&2
         fail "mvn -DskipTests package failed; see $STATE/logs/build.log"
     fi
     [[ -f "$jar" ]] || fail "mvn -DskipTests package succeeded but did not produce $jar"
+    newer=$(newer_source "$jar")
+    [[ -z "$newer" ]] || warn "${newer#"$REPO"/} is still newer than $jar after the build; was it changed during the build?"
 }
 
 start_gateway() {

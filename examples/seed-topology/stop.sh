@@ -1,5 +1,6 @@
 #!/bin/bash
-# Stops the processes that start.sh recorded in STATE/pids and nothing else.
+# Stops the processes that start.sh and backend.sh recorded in STATE/pids, and a backend
+# that was started by hand with the demo's own config, and nothing else.
 #
 # Usage: stop.sh [--state DIR]     (default /tmp/mailpin-demo)
 #
@@ -24,7 +25,7 @@ while (($# > 0)); do
             shift 2
             ;;
         -h | --help)
-            sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) fail "unknown option '$1'; run $0 --help" ;;
@@ -35,8 +36,33 @@ STATE=$(absolute_path "$STATE")
 [[ -d "$STATE" ]] || fail "state folder $STATE does not exist"
 require_root
 
-if stop_recorded_processes "$STATE" "$STATE/dovecot"; then
-    log "the demo in $STATE is stopped. Logs stay in $STATE/logs."
-else
+# Stops each backend whose master runs with STATE/dovecot/ID.conf but is missing from
+# STATE/pids, e.g. after "dovecot -c STATE/dovecot/be2.conf" by hand. Fails if one still runs.
+stop_unrecorded_backends() {
+    local config id pid failures=0
+    for config in "$STATE"/dovecot/*.conf; do
+        [[ -f "$config" ]] || continue
+        id=$(basename "$config" .conf)
+        pid=$(cat "$STATE/dovecot/$id/run/master.pid" 2>/dev/null) || continue
+        [[ "$pid" =~ ^[0-9]+$ ]] && is_recorded_process "$pid" "$STATE" || continue
+        log "$id (PID $pid) runs but is not in $STATE/pids; stopping it with doveadm -c $config stop."
+        doveadm -c "$config" stop >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+        if wait_for_exit "$pid" 15; then
+            log "stopped $id (PID $pid)."
+        else
+            warn "failed to stop $id (PID $pid); stop it with: doveadm -c $config stop"
+            failures=$((failures + 1))
+        fi
+    done
+    ((failures == 0))
+}
+
+recorded_stopped=true
+stop_recorded_processes "$STATE" "$STATE/dovecot" || recorded_stopped=false
+unrecorded_stopped=true
+stop_unrecorded_backends || unrecorded_stopped=false
+if ! $recorded_stopped; then
     fail "some processes did not stop; see the warnings above. $STATE/pids is kept."
 fi
+$unrecorded_stopped || fail "a backend did not stop; see the warning above."
+log "the demo in $STATE is stopped. Logs stay in $STATE/logs."

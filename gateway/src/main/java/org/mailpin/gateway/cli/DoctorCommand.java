@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.mailpin.gateway.config.ConfigException;
@@ -32,15 +33,22 @@ import picocli.CommandLine.Option;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Log USER in on every backend of the config (IMAP, POP3, ManageSieve) and report where the "
                 + "backends disagree.",
-                "Exit code 0: all agree; 1: a backend differs, rejects or cannot be reached; 78: invalid config."})
+                "Exit code 0: all agree; 1: a backend differs, rejects or cannot be reached, or every backend "
+                + "rejects the login; 64: usage error; 78: invalid config."})
 final class DoctorCommand implements Callable<Integer> {
 
-    /** Exit code when a backend differs from the others, rejects the login or cannot be reached. */
+    /**
+     * Exit code when a backend differs from the others, rejects the login or cannot be reached, and
+     * when every backend rejects the login.
+     */
     static final int EXIT_DIFFERS = 1;
 
     static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML config file of the gateway")
+    static final String CONFIG_VARIABLE = "MAILPIN_CONFIG";
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file of the gateway "
+            + "(default: $" + CONFIG_VARIABLE + ", else " + AdminOptions.DEFAULT_CONFIG + ")")
     Path config;
 
     @Option(names = "--user", required = true, paramLabel = "USER",
@@ -54,7 +62,9 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON instead of a table")
     boolean json;
 
-    @Option(names = "--timeout", defaultValue = "10s", paramLabel = "DURATION",
+    // Dovecot delays logins from an address with recent failures: on the demo topology, 2.3.19 took
+    // up to 17 s to reject a login and 15 s to accept one. The default leaves room above that.
+    @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION",
             description = "Time for all checks of one backend, e.g. 10s or 1m (default: ${DEFAULT-VALUE})")
     String timeout;
 
@@ -64,11 +74,17 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Duration budget = budget();
+        Map<String, String> environment = System.getenv();
+        Path configPath = configPath(config, environment);
         GatewayConfig loaded;
         try {
-            loaded = ConfigLoader.load(config);
+            loaded = ConfigLoader.load(configPath);
         } catch (ConfigException e) {
             System.err.println("mailpin: config error: " + e.getMessage());
+            if (config == null) {
+                System.err.println("mailpin: doctor used " + configSource(configPath, environment)
+                        + "; pass --config FILE to use another config");
+            }
             return MailpinCommand.EXIT_CONFIG;
         }
 
@@ -84,6 +100,25 @@ final class DoctorCommand implements Callable<Integer> {
         DoctorReport report = doctor.run(normalized, password);
         System.out.print(json ? ReportJson.render(report) + "\n" : ReportText.render(report));
         return report.agree() ? 0 : EXIT_DIFFERS;
+    }
+
+    /**
+     * Returns the config file to read: {@code --config}, else {@code $MAILPIN_CONFIG} unless it is
+     * blank, else {@link AdminOptions#DEFAULT_CONFIG}, the same order as the admin verbs.
+     */
+    static Path configPath(Path option, Map<String, String> environment) {
+        if (option != null) {
+            return option;
+        }
+        String fromEnvironment = environment.get(CONFIG_VARIABLE);
+        return Path.of(fromEnvironment == null || fromEnvironment.isBlank() ? AdminOptions.DEFAULT_CONFIG : fromEnvironment);
+    }
+
+    private static String configSource(Path configPath, Map<String, String> environment) {
+        String fromEnvironment = environment.get(CONFIG_VARIABLE);
+        return fromEnvironment == null || fromEnvironment.isBlank()
+                ? "the default " + configPath + " because neither --config nor " + CONFIG_VARIABLE + " is set"
+                : configPath + " from " + CONFIG_VARIABLE;
     }
 
     private Duration budget() {

@@ -35,8 +35,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "import-dovecot", mixinStandardHelpOptions = true,
         description = {"Write a Mailpin config equivalent to a Dovecot 2.3 director configuration FILE (dovecot.conf, "
                 + "a conf.d file or the output of doveconf -n).",
-                "Exit code 0: written; 78: FILE cannot be read or has a bad value, nothing written; 73: OUT cannot "
-                + "be written."})
+                "Exit code 0: written; 64: usage error; 73: OUT cannot be written; 78: FILE cannot be read or has "
+                + "a bad value, nothing written."})
 final class ImportDovecotCommand implements Callable<Integer> {
 
     /** Exit code when the output file cannot be created, as sysexits' EX_CANTCREAT. */

@@ -13,6 +13,12 @@ import org.mailpin.gateway.mail.sasl.Credentials;
  *
  * <p>The services and backends are checked one after another, never at once: two backends
  * opening one user's mailbox at the same time is what a director exists to prevent.
+ *
+ * <p>Once the backend rejects a login, the services after it are reported as not tried. Dovecot
+ * delays further logins from an address after a failure (2.3.19 took 2 s for the first rejection
+ * and 6 s each for the next two), so more attempts would spend the budget and end as timeouts.
+ * All services of a Dovecot backend normally check one passdb, so the skipped logins would
+ * normally fail the same way.
  */
 public final class BackendChecker {
 
@@ -33,10 +39,15 @@ public final class BackendChecker {
 
     public BackendReport check(Backend backend) {
         List<ServiceCheck> checks = new ArrayList<>();
+        Service rejected = null;
         try (Deadline deadline = new Deadline(budget, source)) {
             for (Service service : Service.values()) {
                 int port = service.port(backend.ports());
                 if (port == 0) {
+                    continue;
+                }
+                if (rejected != null) {
+                    checks.add(ServiceCheck.notTried(service, port, rejected));
                     continue;
                 }
                 if (deadline.expired()) {
@@ -44,11 +55,15 @@ public final class BackendChecker {
                             + Math.max(1, budget.toSeconds()) + " s for this backend ran out"));
                     continue;
                 }
-                checks.add(switch (service) {
+                ServiceCheck check = switch (service) {
                     case IMAP -> ImapCheck.run(backend.address(), port, login, deadline);
                     case POP3 -> Pop3Check.run(backend.address(), port, login, deadline);
                     case SIEVE -> SieveCheck.run(backend.address(), port, login, deadline);
-                });
+                };
+                checks.add(check);
+                if (check.status() == CheckStatus.REJECTED) {
+                    rejected = service;
+                }
             }
         }
         return new BackendReport(backend, List.copyOf(checks));

@@ -13,7 +13,9 @@ public enum CheckStatus {
     /** Connected, but the exchange broke off or the backend sent an unexpected reply. */
     FAILED,
     /** The backend's time budget ran out before this check started. */
-    NOT_CHECKED;
+    NOT_CHECKED,
+    /** Skipped because the backend rejected an earlier login of this run, see {@link BackendChecker}. */
+    NOT_TRIED;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT).replace('_', ' ');

@@ -34,9 +34,15 @@ public final class Comparison {
     private static void compareLogins(Service service, Map<BackendReport, ServiceCheck> checks, List<Finding> findings) {
         List<String> accepted = new ArrayList<>();
         Map<String, ServiceCheck> rejected = new LinkedHashMap<>();
+        int tried = 0;
         for (Map.Entry<BackendReport, ServiceCheck> entry : checks.entrySet()) {
             String id = entry.getKey().backend().id();
             ServiceCheck check = entry.getValue();
+            if (check.status() == CheckStatus.NOT_TRIED) {
+                // The backend's earlier rejected login is the finding.
+                continue;
+            }
+            tried++;
             switch (check.status()) {
                 case ACCEPTED -> accepted.add(id);
                 case REJECTED -> rejected.put(id, check);
@@ -55,8 +61,10 @@ public final class Comparison {
             String replies = rejected.entrySet().stream()
                     .map(e -> e.getKey() + ": " + e.getValue().reply())
                     .collect(Collectors.joining("; "));
-            findings.add(new Finding(null, service, "every backend that replied rejects the " + service.label()
-                    + " login (" + replies + "): the password is wrong, or no backend knows the user."));
+            String backends = rejected.size() == tried ? "every backend" : "every backend that replied";
+            findings.add(new Finding(null, service, backends + " rejects the " + service.label() + " login ("
+                    + replies + "): the password is wrong, no backend knows the user, or the passdb the backends "
+                    + "share fails."));
         }
     }
 

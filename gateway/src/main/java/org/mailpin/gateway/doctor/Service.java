@@ -19,6 +19,15 @@ public enum Service {
         };
     }
 
+    /** Returns the protocol's usual name for sentences, e.g. {@code ManageSieve}. */
+    public String protocolName() {
+        return switch (this) {
+            case IMAP -> "IMAP";
+            case POP3 -> "POP3";
+            case SIEVE -> "ManageSieve";
+        };
+    }
+
     /** Returns the name used in the report and in the config keys, e.g. {@code imap}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -17,4 +17,9 @@ public record ServiceCheck(Service service, int port, CheckStatus status, String
     static ServiceCheck notChecked(Service service, int port, String problem) {
         return new ServiceCheck(service, port, CheckStatus.NOT_CHECKED, null, null, problem, null);
     }
+
+    static ServiceCheck notTried(Service service, int port, Service rejected) {
+        return new ServiceCheck(service, port, CheckStatus.NOT_TRIED, null, null,
+                "not tried: " + rejected.protocolName() + " login rejected", null);
+    }
 }

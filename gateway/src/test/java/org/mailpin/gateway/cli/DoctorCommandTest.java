@@ -3,6 +3,7 @@ package org.mailpin.gateway.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,6 +62,23 @@ class DoctorCommandTest {
             assertTrue(run.out().contains("be2 rejects the imap login that be1 accepted; check be2's passdb and "
                     + "userdb for this user. be2 replied: NO [AUTHENTICATIONFAILED] Authentication failed.\n"), run.out());
             assertTrue(run.out().contains("Verdict: be2 differs from the other backends"), run.out());
+        }
+    }
+
+    @Test
+    void allBackendsRejectingNameNone() throws Exception {
+        try (ScriptedBackend be1 = imap("127.0.0.1", FakeBackend.IMAP_REJECTED);
+             ScriptedBackend be2 = imap("127.0.0.2", FakeBackend.IMAP_REJECTED)) {
+
+            CommandRun run = doctor(config(be1, be2), "wrong-password\n", "--user", "user01@example.test");
+
+            assertEquals(1, run.exitCode(), run.out() + run.err());
+            assertTrue(run.out().contains("Verdict: Every backend rejects the imap login of user01@example.test "
+                    + "(1 problem above): the password is wrong, the user is unknown, or the passdb the backends share "
+                    + "has a problem. No backend differs from the others"), run.out());
+            assertFalse(run.out().contains("differ from the other backends"), run.out());
+            assertFalse(run.out().contains("differs from the other backends"), run.out());
+            assertFalse(run.out().contains("The backends disagree"), run.out());
         }
     }
 
@@ -153,6 +172,60 @@ class DoctorCommandTest {
 
         assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("--timeout: 0s is out of range; expected 1s to 10m"), run.err());
+    }
+
+    @Test
+    void configPathOptionFirst() {
+        Path option = Path.of("/srv/gateway.yaml");
+
+        assertEquals(option, DoctorCommand.configPath(option, Map.of("MAILPIN_CONFIG", "/tmp/other.yaml")));
+    }
+
+    @Test
+    void configPathFromEnvironment() {
+        assertEquals(Path.of("/tmp/other.yaml"), DoctorCommand.configPath(null, Map.of("MAILPIN_CONFIG", "/tmp/other.yaml")));
+    }
+
+    @Test
+    void configPathDefault() {
+        assertEquals(Path.of(AdminOptions.DEFAULT_CONFIG), DoctorCommand.configPath(null, Map.of()));
+        assertEquals(Path.of(AdminOptions.DEFAULT_CONFIG), DoctorCommand.configPath(null, Map.of("MAILPIN_CONFIG", " ")));
+    }
+
+    @Test
+    void missingDefaultConfigExplained() throws Exception {
+        Path expected = DoctorCommand.configPath(null, System.getenv());
+        assumeFalse(Files.exists(expected), expected + " exists on this machine");
+
+        CommandRun run;
+        InputStream original = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream((PASSWORD + "\n").getBytes(StandardCharsets.UTF_8)));
+            run = CommandRun.execute("doctor", "--password-stdin", "--user", "user01");
+        } finally {
+            System.setIn(original);
+        }
+
+        assertEquals(78, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().startsWith("mailpin: config error: config file " + expected + " not found\n"), run.err());
+        String variable = System.getenv("MAILPIN_CONFIG");
+        String source = variable == null || variable.isBlank()
+                ? "the default " + expected + " because neither --config nor MAILPIN_CONFIG is set"
+                : expected + " from MAILPIN_CONFIG";
+        assertTrue(run.err().contains("mailpin: doctor used " + source + "; pass --config FILE to use another config\n"),
+                run.err());
+    }
+
+    @Test
+    void helpListsExitCodes() {
+        CommandRun run = CommandRun.execute("doctor", "--help");
+
+        String help = run.out().replaceAll("\\s+", " ");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(help.contains("Exit code 0: all agree; 1: a backend differs, rejects or cannot be reached, or every "
+                + "backend rejects the login; 64: usage error; 78: invalid config."), run.out());
+        assertTrue(help.contains("(default: $MAILPIN_CONFIG, else " + AdminOptions.DEFAULT_CONFIG + ")"), run.out());
+        assertTrue(help.contains("(default: 30s)"), run.out());
     }
 
     @Test

@@ -178,6 +178,15 @@ class ImportDovecotCommandTest {
     }
 
     @Test
+    void helpListsExitCodes() {
+        CommandRun run = CommandRun.execute("import-dovecot", "--help");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().replaceAll("\\s+", " ").contains("Exit code 0: written; 64: usage error; 73: OUT cannot "
+                + "be written; 78: FILE cannot be read or has a bad value, nothing written."), run.out());
+    }
+
+    @Test
     void badHostOptionRejected() {
         CommandRun run = CommandRun.execute("import-dovecot", "x.conf", "--host", "backend1");
 

@@ -44,7 +44,6 @@ async function api(path) {
   return response.json();
 }
 
-// Another part of Mailpin adds GET /api/v1/health; until a node serves it, the section stays hidden.
 async function optionalApi(path) {
   try {
     return await api(path);
