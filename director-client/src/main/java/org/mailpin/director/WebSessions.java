@@ -17,4 +17,7 @@ public interface WebSessions {
 
     /** Returns every live session, newest first. */
     List<WebSession> list();
+
+    /** Returns the user's live sessions, newest first, without fetching the other users' sessions. */
+    List<WebSession> forUser(String user);
 }

@@ -200,12 +200,9 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     // Every node receives the kick and removes the same entries; removal is idempotent.
-    // NOTE: lists all web sessions to find the user's; fine for thousands, not for millions.
     private static void unpinWebSessions(HazelcastDirector director, String user) {
-        for (var session : director.webSessions().list()) {
-            if (session.user().equals(user)) {
-                director.webSessions().remove(session.id());
-            }
+        for (var session : director.webSessions().forUser(user)) {
+            director.webSessions().remove(session.id());
         }
     }
 

@@ -10,6 +10,7 @@ import org.mailpin.director.WebSession;
 import org.mailpin.director.WebSessions;
 
 import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicates;
 
 /** Web sessions in a shared map whose max-idle (set in {@link HazelcastMembers}) ends idle ones. */
 final class HazelcastWebSessions implements WebSessions {
@@ -46,6 +47,31 @@ final class HazelcastWebSessions implements WebSessions {
     @Override
     public void remove(String id) {
         sessions.delete(id);
+    }
+
+    @Override
+    public List<WebSession> forUser(String user) {
+        // The LIKE predicate is one of Hazelcast's own, so members evaluate it where the entries
+        // live, even in client mode where they have no Mailpin classes. It may also match a
+        // session whose other fields look like the user, so the decoded user is compared again.
+        String pattern = "w1\t%\t" + escapeLike(user) + "\t%";
+        return sessions.values(Predicates.like("this", pattern)).stream()
+                .map(Codec::decodeWebSession)
+                .filter(session -> session.user().equals(user))
+                .sorted(Comparator.comparing(WebSession::created).reversed())
+                .toList();
+    }
+
+    // Hazelcast's LIKE treats % and _ as wildcards, and a backslash escapes them.
+    static String escapeLike(String text) {
+        StringBuilder escaped = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            if (c == '%' || c == '_' || c == '\\') {
+                escaped.append('\\');
+            }
+            escaped.append(c);
+        }
+        return escaped.toString();
     }
 
     @Override

@@ -58,8 +58,7 @@ final class UsersApi {
         body.put("ringChoice", ringChoice.orElse(null));
         body.put("initialConfig", initial.orElse(null));
         body.put("why", why(assignment, ringChoice));
-        body.put("webSessions", director.webSessions().list().stream().filter(s -> s.user().equals(user))
-                .map(UsersApi::sessionJson).toList());
+        body.put("webSessions", director.webSessions().forUser(user).stream().map(UsersApi::sessionJson).toList());
 
         UserConnections.Result live = connections.find(user);
         body.put("connections", live.connections().stream().map(UsersApi::connectionJson).toList());
