@@ -770,9 +770,12 @@ start_gateway() {
 
     deadline=$((SECONDS + GATEWAY_START_SECONDS))
     while true; do
-        # Any HTTP status counts: the gateway is up once it sends a response.
+        # Any HTTP status counts: a listener is up once it sends a response. The admin listener
+        # starts last, so waiting for it too means the whole node is ready (a 401 is its answer
+        # without a token).
         status=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$GATEWAY_URL" || true)
-        if [[ "$status" =~ ^[1-5][0-9][0-9]$ ]]; then
+        admin_status=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "http://$ADMIN_LISTEN/api/v1/status" || true)
+        if [[ "$status" =~ ^[1-5][0-9][0-9]$ && "$admin_status" =~ ^[1-5][0-9][0-9]$ ]]; then
             break
         fi
         if ! is_alive "$pid"; then

@@ -83,7 +83,7 @@ final class DoctorCommand implements Callable<Integer> {
             System.err.println("mailpin: config error: " + e.getMessage());
             if (config == null) {
                 System.err.println("mailpin: doctor used " + configSource(configPath, environment)
-                        + "; pass --config FILE to use another config");
+                        + "; pass --config FILE to use another config (the demo's is /tmp/mailpin-demo/gateway.yaml)");
             }
             return MailpinCommand.EXIT_CONFIG;
         }

@@ -36,7 +36,8 @@ public final class MailpinCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: try mailpin serve --config FILE");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: try mailpin --help for the list, mailpin status on an administered node, "
+                + "or mailpin serve --config FILE to run one");
     }
 
     public static void main(String[] args) {

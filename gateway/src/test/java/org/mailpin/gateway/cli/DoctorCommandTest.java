@@ -212,8 +212,9 @@ class DoctorCommandTest {
         String source = variable == null || variable.isBlank()
                 ? "the default " + expected + " because neither --config nor MAILPIN_CONFIG is set"
                 : expected + " from MAILPIN_CONFIG";
-        assertTrue(run.err().contains("mailpin: doctor used " + source + "; pass --config FILE to use another config\n"),
-                run.err());
+        String hint = "mailpin: doctor used " + source + "; pass --config FILE to use another config "
+                + "(the demo's is /tmp/mailpin-demo/gateway.yaml)\n";
+        assertTrue(run.err().contains(hint), run.err());
     }
 
     @Test
