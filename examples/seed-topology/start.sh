@@ -771,8 +771,8 @@ start_gateway() {
     deadline=$((SECONDS + GATEWAY_START_SECONDS))
     while true; do
         # Any HTTP status counts: a listener is up once it sends a response. The admin listener
-        # starts last, so waiting for it too means the whole node is ready (a 401 is its answer
-        # without a token).
+        # starts last, so waiting for it too means the whole node is ready (it returns 401 without
+        # a token).
         status=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$GATEWAY_URL" || true)
         admin_status=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "http://$ADMIN_LISTEN/api/v1/status" || true)
         if [[ "$status" =~ ^[1-5][0-9][0-9]$ && "$admin_status" =~ ^[1-5][0-9][0-9]$ ]]; then

@@ -12,8 +12,8 @@ import java.util.Objects;
  * @param tag      pool name; users of one tag only map to backends of that tag ("" is the default pool)
  * @param ports    service ports
  * @param webmail  id of the Roundcube instance that sits next to this backend, or null
- * @param up       false when an administrator marked the backend down; only an administrator sets it
- *                 back, so a passing health check never overturns a manual down
+ * @param up       false when an administrator marked the backend down. Only an administrator sets
+ *                 it back, so a passing health check never overturns a manual down.
  * @param healthy  false when the health checks found the backend failing
  */
 public record Backend(String id, String address, int vhosts, String tag, BackendPorts ports,

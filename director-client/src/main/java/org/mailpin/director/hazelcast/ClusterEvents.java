@@ -15,8 +15,8 @@ import com.hazelcast.ringbuffer.Ringbuffer;
 
 /**
  * The recent events of the whole cluster in a Hazelcast ring buffer: the newest
- * {@link #CAPACITY} are kept, older ones are overwritten. Recording never fails the operation it
- * describes; a lost event only costs the dashboard a line.
+ * {@link #CAPACITY} are kept, older ones are overwritten. {@link #record} catches its own
+ * failures, so a lost event costs the dashboard a line but never fails the operation it describes.
  */
 public final class ClusterEvents {
 

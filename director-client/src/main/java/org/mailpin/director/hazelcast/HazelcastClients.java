@@ -43,7 +43,7 @@ public final class HazelcastClients {
                 String.join(", ", client.addresses()));
         ClientConfig config = config(client);
         // Asynchronous start returns at once; the listener, registered before start so it cannot
-        // miss the event, tells when the first connection is up.
+        // miss the event, counts down the latch when the first connection is up.
         config.getConnectionStrategyConfig().setAsyncStart(true);
         java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
         config.addListenerConfig(new com.hazelcast.config.ListenerConfig(

@@ -44,7 +44,7 @@ class HazelcastWebSessionsTest {
     }
 
     @Test
-    void forUserReturnsOnlyThatUsersSessionsNewestFirst() {
+    void forUserNewestFirst() {
         sessions.put(session("s1", "alice@example.test", 0));
         sessions.put(session("s2", "bob@example.test", 1));
         sessions.put(session("s3", "alice@example.test", 2));

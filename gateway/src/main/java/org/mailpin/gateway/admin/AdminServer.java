@@ -36,7 +36,7 @@ import io.undertow.util.Methods;
  * {@code doveadm director}; see docs/admin-api.md. The static files of the dashboard under
  * {@code /dashboard} are the one exception to the token, because they contain no data.
  *
- * <p>The response to a change is sent only after the shared map holds it, so a script that sends
+ * <p>The response to a change is sent only after the shared map contains it, so a script that sends
  * commands back to back, each after the previous response, gets every one executed in order.
  * Dovecot's admin socket could drop such commands.
  */

@@ -19,6 +19,9 @@ final class AdminOptions {
 
     static final String DEFAULT_CONFIG = "/etc/mailpin/gateway.yaml";
 
+    /** Environment variable naming the config file when {@code --config} is absent. */
+    static final String CONFIG_VARIABLE = "MAILPIN_CONFIG";
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "gateway config to read admin.listen and admin.token-file from "
                     + "(default: $MAILPIN_CONFIG, else " + DEFAULT_CONFIG + ")")
@@ -52,10 +55,18 @@ final class AdminOptions {
     }
 
     private Path configPath() {
-        if (config != null) {
-            return config;
+        return configPath(config, System.getenv());
+    }
+
+    /**
+     * Returns the config file to read: the {@code --config} option, else {@code $MAILPIN_CONFIG}
+     * unless it is blank, else {@link #DEFAULT_CONFIG}. Every command that reads a config uses it.
+     */
+    static Path configPath(Path option, java.util.Map<String, String> environment) {
+        if (option != null) {
+            return option;
         }
-        String fromEnvironment = System.getenv("MAILPIN_CONFIG");
+        String fromEnvironment = environment.get(CONFIG_VARIABLE);
         return Path.of(fromEnvironment == null || fromEnvironment.isBlank() ? DEFAULT_CONFIG : fromEnvironment);
     }
 

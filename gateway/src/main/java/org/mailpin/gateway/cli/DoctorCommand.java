@@ -45,7 +45,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
 
-    static final String CONFIG_VARIABLE = "MAILPIN_CONFIG";
+    static final String CONFIG_VARIABLE = AdminOptions.CONFIG_VARIABLE;
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML config file of the gateway "
             + "(default: $" + CONFIG_VARIABLE + ", else " + AdminOptions.DEFAULT_CONFIG + ")")
@@ -102,16 +102,9 @@ final class DoctorCommand implements Callable<Integer> {
         return report.agree() ? 0 : EXIT_DIFFERS;
     }
 
-    /**
-     * Returns the config file to read: {@code --config}, else {@code $MAILPIN_CONFIG} unless it is
-     * blank, else {@link AdminOptions#DEFAULT_CONFIG}, the same order as the admin verbs.
-     */
+    /** Returns the config file to read, by the same rule as the admin verbs. */
     static Path configPath(Path option, Map<String, String> environment) {
-        if (option != null) {
-            return option;
-        }
-        String fromEnvironment = environment.get(CONFIG_VARIABLE);
-        return Path.of(fromEnvironment == null || fromEnvironment.isBlank() ? AdminOptions.DEFAULT_CONFIG : fromEnvironment);
+        return AdminOptions.configPath(option, environment);
     }
 
     private static String configSource(Path configPath, Map<String, String> environment) {

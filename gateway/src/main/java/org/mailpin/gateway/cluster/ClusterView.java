@@ -17,7 +17,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 
-/** The cluster as an administrator sees it: gateway nodes, Hazelcast members, lease holders. */
+/** The cluster as shown to an administrator: gateway nodes, Hazelcast members, lease holders. */
 public final class ClusterView {
 
     /** Name of the lease held by the node that runs the backend health checks. */
@@ -72,7 +72,7 @@ public final class ClusterView {
         return sums;
     }
 
-    /** Returns the node holding the lease, or null when nobody holds it. */
+    /** Returns the node holding the lease, or null when no node holds it. */
     public String leaseHolder(String lease) {
         return leases.get(lease);
     }

@@ -11,7 +11,7 @@ import org.mailpin.gateway.mail.LineReader;
 /** A CRLF line exchange with a backend for the POP3 and ManageSieve checks. */
 final class LineConnection implements AutoCloseable {
 
-    /** Longest line accepted from a backend. Greetings and login replies are far shorter. */
+    /** Maximum length of a line accepted from a backend, in bytes. Greetings and login replies are far shorter. */
     static final int MAX_LINE = 64 * 1024;
 
     private final Socket socket;

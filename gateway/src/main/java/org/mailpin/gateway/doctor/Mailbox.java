@@ -3,7 +3,7 @@ package org.mailpin.gateway.doctor;
 import java.util.List;
 
 /**
- * What one backend shows of the user's INBOX after an IMAP login.
+ * The state of the user's INBOX as one backend reports it after an IMAP login.
  *
  * @param uidValidity  UIDVALIDITY of INBOX, which backends on one shared storage report alike; null when unread
  * @param messages     message count of INBOX; null when unread

@@ -45,7 +45,7 @@ public final class Lease {
         if (node.equals(holder)) {
             // NOTE: the entry can expire and another node take it between get and setTtl. Then setTtl
             // extends the other node's lease, and this node runs one more round beside it until its
-            // next call sees the other holder.
+            // next call reads the other holder.
             if (leases.setTtl(name, ttl.toMillis(), TimeUnit.MILLISECONDS)) {
                 return true;
             }

@@ -215,7 +215,7 @@ class MetricsIT {
         WebmailClient browser = new WebmailClient(topology.baseUrl());
         HttpResponse<String> login = browser.login(Topology.user(4), Topology.password(4));
         browser.inboxList();
-        // The login page, the mail view and the message list answer 2xx. A request is timed once
+        // The login page, the mail view and the message list return 2xx. A request is timed once
         // its response is complete, which may be just after the client has read it, so this waits.
         String ok = "mailpin_web_requests_seconds_count{status=\"2xx\"}";
         double okBefore = before.value(ok).orElse(0);
